@@ -1,0 +1,154 @@
+"""The `altavoz` command: init, seed, serve, createuser, manage.
+
+Each subcommand sets up Django only when it needs it, so `altavoz --help` and
+`altavoz init` work before any database or key exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from altavoz import config
+    from altavoz.home import initialise
+
+    home = config.home()
+    created = initialise(home)
+    for item in created:
+        console.print(f"[green]created[/] {item}")
+    _django()
+    from django.core.management import call_command
+
+    from altavoz.newsroom.sections import ensure_default_sections
+
+    console.print("Applying database migrations…")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    made = ensure_default_sections()
+    if made:
+        console.print(f"[green]created[/] {made} default sections")
+    console.print(f"[bold]altavoz home ready:[/] {home}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _django()
+    from altavoz.newsroom.models import Article
+    from altavoz.newsroom.seed import seed
+
+    if args.if_empty and Article.objects.exists():
+        console.print("The database already has articles; not seeding.")
+        return 0
+    report = seed(articles=args.articles, seed_value=args.seed, console=console)
+    console.print(report.summary())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from altavoz.serve import serve
+
+    _django()
+    return serve(workers=args.workers)
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    _django()
+    from altavoz.people.accounts import create_user
+
+    password = args.password
+    generated = False
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif password is None:
+        password = secrets.token_urlsafe(12)
+        generated = True
+    try:
+        user = create_user(args.name, args.role, password, display_name=args.display_name)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    print(f"created {user.role} {user.username}")
+    if generated:
+        print(f"password: {password}")
+    if user.is_editor:
+        print("two-factor: set up an authenticator app at the first log-in (TOTP is required).")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["altavoz manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="altavoz",
+        description="A newsroom for independent media that stays online under attack.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "Create $ALTAVOZ_HOME: keys (mode 0600), database, static files.")
+
+    p = add("seed", cmd_seed, "Fill the database with realistic synthetic content.")
+    p.add_argument("--articles", type=int, default=300, help="how many articles (default 300)")
+    p.add_argument("--seed", type=int, default=1, help="random seed: same seed, same content")
+    p.add_argument("--if-empty", action="store_true", help="do nothing if articles exist")
+
+    p = add("serve", cmd_serve, "Serve the site at $ALTAVOZ_LISTEN (default 127.0.0.1:8000).")
+    p.add_argument("--workers", type=int, default=None, help="origin worker processes")
+
+    p = add("createuser", cmd_createuser, "Create an account with a site role.")
+    p.add_argument("name", help="username (letters, digits, - and _)")
+    p.add_argument(
+        "--role", default="contributor",
+        choices=["contributor", "trusted", "editor", "admin"], help="site role",
+    )
+    p.add_argument("--display-name", default="", help="public name")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--password", help="password (default: generate and print one)")
+    group.add_argument("--password-stdin", action="store_true", help="read password from stdin")
+
+    p = add("manage", cmd_manage, "Run a Django management command (migrate, shell, …).")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its options")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from altavoz.config import ConfigError
+
+    try:
+        return args.func(args) or 0
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Contributors, their site roles, and the organizations they publish for."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]{3,40}\Z",
+    _("Use 3 to 40 letters (a-z), digits, hyphens or underscores."),
+)
+
+
+class User(AbstractUser):
+    """A person with an account. The role decides what they may do on the site."""
+
+    class Role(models.TextChoices):
+        CONTRIBUTOR = "contributor", _("contributor")
+        TRUSTED = "trusted", _("trusted contributor")
+        EDITOR = "editor", _("editor")
+        ADMIN = "admin", _("admin")
+
+    username = models.CharField(
+        _("username"),
+        max_length=40,
+        unique=True,
+        validators=[username_validator],
+        help_text=_("Shown in your public page address. Letters, digits, - and _."),
+        error_messages={"unique": _("That username is taken.")},
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=Role.choices, default=Role.CONTRIBUTOR
+    )
+    display_name = models.CharField(_("public name"), max_length=100, blank=True)
+    bio = models.TextField(_("about you"), max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("contributor")
+        verbose_name_plural = _("contributors")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_editor(self) -> bool:
+        """Editors and admins moderate; both must pass TOTP before they act."""
+        return self.role in {self.Role.EDITOR, self.Role.ADMIN}
+
+    @property
+    def publishes_directly(self) -> bool:
+        return self.role != self.Role.CONTRIBUTOR
+
+    def save(self, *args, **kwargs) -> None:
+        # The Django admin is for admins only; keep its flags in step with the role.
+        self.is_staff = self.role == self.Role.ADMIN or self.is_superuser
+        super().save(*args, **kwargs)
+
+
+class Organization(models.Model):
+    """A collective that publishes under its own name: a union, a communal council…"""
+
+    class Kind(models.TextChoices):
+        COMMUNAL_COUNCIL = "communal_council", _("communal council")
+        UNION = "union", _("union")
+        STUDENT_GROUP = "student_group", _("student group")
+        PEASANT = "peasant", _("peasant organization")
+        MOVEMENT = "movement", _("movement")
+        POLITICAL_CURRENT = "political_current", _("political current")
+        COLLECTIVE = "collective", _("collective")
+        MEDIA = "media", _("community media")
+
+    slug = models.SlugField(_("address name"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    # Verified organizations' publishers skip the moderation queue.
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        PUBLISHER = "publisher", _("publisher")
+        COORDINATOR = "coordinator", _("coordinator")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    role = models.CharField(
+        _("member role"), max_length=16, choices=Role.choices, default=Role.MEMBER
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    @property
+    def may_publish(self) -> bool:
+        """Only publishers and coordinators may sign an article with the organization's name."""
+        return self.role in {self.Role.PUBLISHER, self.Role.COORDINATOR}

@@ -1,0 +1,39 @@
+"""`altavoz serve`: the origin under granian.
+
+Until the shield edge lands (issue 5), granian listens on ALTAVOZ_LISTEN itself
+and serves /static from the collected files; the edge will take that address
+and granian will move behind it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+
+from altavoz import config
+
+
+def serve(workers: int | None = None) -> int:
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    listen = config.listen_address()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    workers = workers or config.env_int("ALTAVOZ_WORKERS", 2, minimum=1)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
+    print(f"altavoz: serving http://{listen.host}:{listen.port}/ with {workers} workers", flush=True)
+    server = Server(
+        "altavoz.wsgi:application",
+        address=listen.host,
+        port=listen.port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        static_path_route=["/static"],
+        static_path_mount=[settings.STATIC_ROOT],
+        # No access log: it would write readers' addresses to disk.
+        log_access=False,
+    )
+    server.serve()
+    return 0

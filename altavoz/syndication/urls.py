@@ -1,0 +1,14 @@
+from django.urls import path
+
+from altavoz.syndication import feeds
+
+app_name = "syndication"
+
+urlpatterns = [
+    path("feed/", feeds.LatestAtom(), name="latest"),
+    path("feed/rss/", feeds.LatestRss(), name="latest_rss"),
+    path("section/<slug:slug>/feed/", feeds.SectionAtom(), name="section"),
+    path("tag/<slug:slug>/feed/", feeds.TagAtom(), name="tag"),
+    path("contributor/<str:username>/feed/", feeds.ContributorAtom(), name="contributor"),
+    path("organization/<slug:slug>/feed/", feeds.OrganizationAtom(), name="organization"),
+]

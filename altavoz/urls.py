@@ -1,0 +1,47 @@
+"""URL map. Public pages live under a language prefix (/es/, /en/); the pages
+that write (account, submit, editor) are origin-rendered and never part of an
+edition, so they may carry per-user content and CSRF tokens."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+from django.views.static import serve as static_serve
+from django_otp.admin import OTPAdminSite
+
+from altavoz.syndication.sitemaps import SITEMAPS
+from altavoz.syndication.views import robots_txt
+
+# The Django admin demands a verified TOTP device, like every editor page.
+admin.site.__class__ = OTPAdminSite
+
+urlpatterns = [
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("manage/", admin.site.urls),
+    path(
+        "media/<path:path>",
+        static_serve,
+        {"document_root": settings.MEDIA_ROOT},
+        name="media",
+    ),
+]
+
+urlpatterns += i18n_patterns(
+    path("account/", include("altavoz.people.urls")),
+    path("editor/", include("altavoz.newsroom.editor_urls")),
+    path("", include("altavoz.syndication.urls")),
+    path("", include("altavoz.newsroom.urls")),
+    prefix_default_language=True,
+)
+
+handler400 = "altavoz.newsroom.views.errors.bad_request"
+handler403 = "altavoz.newsroom.views.errors.forbidden"
+handler404 = "altavoz.newsroom.views.errors.not_found"
+handler500 = "altavoz.newsroom.views.errors.server_error"
