@@ -1,0 +1,5 @@
+"""Placeholder: being written."""
+
+
+def robots_txt(request):
+    raise NotImplementedError
