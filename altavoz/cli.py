@@ -22,6 +22,13 @@ def _django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    # Messages in the operator's language when the site offers it (LANG=es_VE.UTF-8…).
+    wanted = os.environ.get("LANG", "")[:2].lower()
+    codes = [code for code, _name in settings.LANGUAGES]
+    translation.activate(wanted if wanted in codes else settings.LANGUAGE_CODE)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from altavoz import config
 from altavoz.home import read_secret_key

@@ -51,6 +51,7 @@ def sanitize_html(html: str) -> str:
 
 def _same_site_images(tag: str, attribute: str, value: str) -> str | None:
     # A remote image would make every reader's browser call another host.
-    if tag == "img" and attribute == "src" and (not value.startswith("/") or value.startswith("//")):
+    remote = not value.startswith("/") or value.startswith("//")
+    if tag == "img" and attribute == "src" and remote:
         return None
     return value

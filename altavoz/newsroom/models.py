@@ -115,7 +115,9 @@ class Article(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["language", "slug"], name="slug_unique_per_language"),
-            models.UniqueConstraint(fields=["group", "language"], name="one_translation_per_language"),
+            models.UniqueConstraint(
+                fields=["group", "language"], name="one_translation_per_language"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "language", "-published_at"], name="article_listing"),
@@ -126,13 +128,13 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        with translation.override(self.language):
-            return reverse("newsroom:article", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs) -> None:
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        with translation.override(self.language):
+            return reverse("newsroom:article", kwargs={"slug": self.slug})
 
     @property
     def is_scheduled(self) -> bool:
