@@ -7,6 +7,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.static import serve as static_serve
 from django_otp.admin import OTPAdminSite
 
@@ -23,6 +24,11 @@ urlpatterns = [
         sitemap_views.sitemap,
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
+    ),
+    # The admin's own login page would bypass the log-in throttle and TOTP step.
+    path(
+        "manage/login/",
+        RedirectView.as_view(pattern_name="people:login", query_string=True),
     ),
     path("manage/", admin.site.urls),
     path(

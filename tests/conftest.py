@@ -47,6 +47,16 @@ def make_article(author: User | None, section: Section, title: str = "Asamblea c
     return article
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def section(db) -> Section:
     return Section.objects.create(slug="news", names={"es": "Noticias", "en": "News"}, position=1)
