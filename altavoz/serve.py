@@ -23,7 +23,8 @@ def serve(workers: int | None = None) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     workers = workers or config.env_int("ALTAVOZ_WORKERS", 2, minimum=1)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
-    print(f"altavoz: serving http://{listen.host}:{listen.port}/ with {workers} workers", flush=True)
+    url = f"http://{listen.host}:{listen.port}/"
+    print(f"altavoz: serving {url} with {workers} workers", flush=True)
     server = Server(
         "altavoz.wsgi:application",
         address=listen.host,

@@ -118,6 +118,7 @@ USE_TZ = True
 TIME_ZONE = config.env_str("ALTAVOZ_TIME_ZONE", "America/Caracas")
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = ALTAVOZ_HOME / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = ALTAVOZ_HOME / "media"

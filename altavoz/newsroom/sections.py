@@ -19,6 +19,7 @@ def ensure_default_sections() -> int:
     if Section.objects.exists():
         return 0
     Section.objects.bulk_create(
-        Section(slug=slug, names=names, position=i) for i, (slug, names) in enumerate(DEFAULT_SECTIONS)
+        Section(slug=slug, names=names, position=i)
+        for i, (slug, names) in enumerate(DEFAULT_SECTIONS)
     )
     return len(DEFAULT_SECTIONS)

@@ -12,10 +12,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from altavoz.newsroom.models import Article, ModerationEntry, Revision
+from altavoz.newsroom.models import Article, ModerationEntry, Revision, Tag
 from altavoz.people.models import Membership, User
 
 Status = Article.Status
@@ -80,6 +82,42 @@ def record_revision(article: Article, by: User | None, note: str = "") -> Revisi
         article=article, number=last + 1, title=article.title, lede=article.lede,
         body=article.body, made_by=by if by and by.is_authenticated else None, note=note,
     )
+
+
+# Room under Article.slug's 120 characters for a "-NNN" suffix.
+_SLUG_BASE_CHARS = 100
+
+
+def unique_slug(title: str, language: str, exclude_pk: int | None = None) -> str:
+    """An ASCII slug from the title, free in this language: "title", "title-2"…
+
+    A title with no letters or digits in ASCII ("¡¡¡!!!", "文字") gets
+    "article-1", "article-2"… so every article still has an address.
+    """
+    base = slugify(title)[:_SLUG_BASE_CHARS].strip("-")
+    fallback = not base
+    if fallback:
+        base = "article"
+    taken = set(
+        Article.objects.filter(language=language, slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if not fallback and base not in taken:
+        return base
+    n = 1 if fallback else 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def set_tags(article: Article, tags: list[tuple[str, str]]) -> None:
+    """Attach tags given as (slug, name); the first spelling of a tag names it."""
+    objects = []
+    for slug, name in tags:
+        tag, _created = Tag.objects.get_or_create(slug=slug, defaults={"name": name})
+        objects.append(tag)
+    article.tags.set(objects)
 
 
 def _log(article: Article, action: str, by: User, reason: str = "") -> ModerationEntry:
@@ -180,6 +218,13 @@ def unfeature(article: Article, by: User, reason: str = "") -> Article:
     return article
 
 
+@transaction.atomic
+def log_edit(article: Article, by: User, note: str = "") -> ModerationEntry:
+    """An editor changed somebody else's text: readers may see that it happened."""
+    _require_editor(by)
+    return _log(article, Action.EDIT, by, note)
+
+
 BULK_ACTIONS = {
     "approve": approve,
     "reject": reject,
@@ -192,7 +237,20 @@ def submitter_history(user: User | None) -> dict[str, int]:
     """Counts shown beside each queued article: an editor's first clue."""
     if user is None:
         return {"published": 0, "hidden": 0, "rejected": 0}
-    counts = {"published": 0, "hidden": 0, "rejected": 0}
-    for status in counts:
-        counts[status] = Article.objects.filter(author=user, status=status).count()
-    return counts
+    return submitter_histories([user.pk])[user.pk]
+
+
+def submitter_histories(user_ids) -> dict[int, dict[str, int]]:
+    """submitter_history for many people in one query (the queue shows dozens)."""
+    user_ids = {pk for pk in user_ids if pk is not None}
+    histories = {pk: {"published": 0, "hidden": 0, "rejected": 0} for pk in user_ids}
+    rows = (
+        Article.objects.filter(
+            author_id__in=user_ids, status__in=[Status.PUBLISHED, Status.HIDDEN, Status.REJECTED]
+        )
+        .values("author_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        histories[row["author_id"]][row["status"]] = row["n"]
+    return histories
