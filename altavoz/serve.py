@@ -22,6 +22,7 @@ def serve(workers: int | None = None) -> int:
     listen = config.listen_address()
     call_command("collectstatic", interactive=False, verbosity=0)
     workers = workers or config.env_int("ALTAVOZ_WORKERS", 2, minimum=1)
+    threads = config.env_int("ALTAVOZ_WORKER_THREADS", 8, minimum=1)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
     url = f"http://{listen.host}:{listen.port}/"
     print(f"altavoz: serving {url} with {workers} workers", flush=True)
@@ -31,6 +32,10 @@ def serve(workers: int | None = None) -> int:
         port=listen.port,
         interface=Interfaces.WSGI,
         workers=workers,
+        # Bounded threads and backpressure: past them granian queues connections
+        # instead of starting hundreds of threads that all wait on the database.
+        blocking_threads=threads,
+        backpressure=threads,
         static_path_route=["/static"],
         static_path_mount=[settings.STATIC_ROOT],
         # No access log: it would write readers' addresses to disk.
