@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "altavoz.people",
     "altavoz.newsroom",
     "altavoz.syndication",
+    "altavoz.debate",
+    "altavoz.search",
+    "altavoz.attachments",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="people:login", query_string=True),
     ),
     path("manage/", admin.site.urls),
+    path("api/v1/", include("altavoz.syndication.api")),
     path(
         "media/<path:path>",
         static_serve,
@@ -42,6 +43,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("account/", include("altavoz.people.urls")),
     path("editor/", include("altavoz.newsroom.editor_urls")),
+    path("", include("altavoz.debate.urls")),
+    path("", include("altavoz.attachments.urls")),
     path("", include("altavoz.syndication.urls")),
     path("", include("altavoz.newsroom.urls")),
     prefix_default_language=True,

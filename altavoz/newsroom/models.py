@@ -99,7 +99,15 @@ class Article(models.Model):
     cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
     cover_alt = models.CharField(_("cover description"), max_length=200, blank=True)
 
+    class Comments(models.TextChoices):
+        OPEN = "open", _("open: comments appear at once")
+        MODERATED = "moderated", _("moderated: comments wait for an editor")
+        CLOSED = "closed", _("closed")
+
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    comments = models.CharField(
+        _("comments"), max_length=16, choices=Comments.choices, default=Comments.OPEN
+    )
     featured = models.BooleanField(default=False)
     featured_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.TextField(blank=True)

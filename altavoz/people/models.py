@@ -35,6 +35,8 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("public name"), max_length=100, blank=True)
     bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    # Editors can put one person's comments under review before they appear.
+    comments_premoderated = models.BooleanField(_("comments need review"), default=False)
 
     class Meta:
         verbose_name = _("contributor")

@@ -1,0 +1,4 @@
+"""Placeholder: being written."""
+
+app_name = "attachments"
+urlpatterns: list = []

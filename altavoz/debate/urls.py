@@ -1,0 +1,4 @@
+"""Placeholder: being written."""
+
+app_name = "debate"
+urlpatterns: list = []

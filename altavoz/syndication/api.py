@@ -1,0 +1,5 @@
+"""Placeholder: being written (django-ninja API)."""
+
+from django.urls import path
+
+urlpatterns: list = []
