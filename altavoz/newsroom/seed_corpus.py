@@ -867,17 +867,17 @@ SIGNATURES: list[Pair] = [
 ]
 
 HIDDEN_REASONS: list[Pair] = [
-    ("Oculto: repite casi textualmente un artículo publicado antes por otra persona.",
-     "Hidden: it repeats almost word for word an article published earlier by someone else."),
-    ("Oculto: incluye datos personales de una vecina sin su consentimiento.",
-     "Hidden: it includes a resident's personal details without her consent."),
-    ("Oculto: afirma hechos graves sin ninguna fuente; la autora puede enviar una versión "
-     "corregida.", "Hidden: it states serious facts without any source; the author may send "
+    ("Repite casi textualmente un artículo publicado antes por otra persona.",
+     "It repeats almost word for word an article published earlier by someone else."),
+    ("Incluye datos personales de una vecina sin su consentimiento.",
+     "It includes a resident's personal details without her consent."),
+    ("Afirma hechos graves sin ninguna fuente; la autora puede enviar una versión "
+     "corregida.", "It states serious facts without any source; the author may send "
      "a corrected version."),
-    ("Oculto: contiene insultos dirigidos a una persona concreta.",
-     "Hidden: it contains insults aimed at a specific person."),
-    ("Oculto: es publicidad comercial, no un aporte al debate.",
-     "Hidden: it is commercial advertising, not a contribution to the debate."),
+    ("Contiene insultos dirigidos a una persona concreta.",
+     "It contains insults aimed at a specific person."),
+    ("Es publicidad comercial, no un aporte al debate.",
+     "It is commercial advertising, not a contribution to the debate."),
 ]
 REJECT_REASONS = ["spam: enlaces a casinos", "spam: venta de divisas", "spam repetido"]
 
