@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export ALTAVOZ_HOME ?= $(CURDIR)/var
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/altavoz
 
-.PHONY: demo test test-sqlite test-postgres lint browser-deps messages clean
+.PHONY: demo test test-sqlite test-postgres lint system-deps messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	$(BIN)/altavoz serve
 
 ## test: lint, then the whole suite on SQLite and on PostgreSQL
-test: $(VENV)/.installed-test browser-deps lint test-sqlite test-postgres
+test: $(VENV)/.installed-test system-deps lint test-sqlite test-postgres
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check altavoz tests bench
@@ -39,9 +39,15 @@ test-sqlite: $(VENV)/.installed-test
 test-postgres: $(VENV)/.installed-test
 	ALTAVOZ_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
 
-## browser-deps: Debian's Chromium for the real-browser tests
-browser-deps:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+## system-deps: Debian's Chromium (browser tests) and gettext (catalog tests)
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing from Debian:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 ## messages: refresh the gettext catalogs from the code and compile them
 messages: $(VENV)/.installed-test

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from altavoz.newsroom import workflow
 from altavoz.newsroom.covers import process_cover
@@ -94,22 +94,22 @@ def find_translation_target(reference: str, language: str) -> Article:
 
 class ArticleForm(forms.ModelForm):
     tags = forms.CharField(
-        label=_lazy("Tags"), required=False, max_length=1000,
-        help_text=_lazy("Separated by commas, at most 10."),
+        label=gettext_lazy("Tags"), required=False, max_length=1000,
+        help_text=gettext_lazy("Separated by commas, at most 10."),
     )
     cover_image = forms.FileField(
-        label=_lazy("Cover image"), required=False,
-        help_text=_lazy("JPEG, PNG or WebP. Location and camera data are removed."),
+        label=gettext_lazy("Cover image"), required=False,
+        help_text=gettext_lazy("JPEG, PNG or WebP. Location and camera data are removed."),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    remove_cover = forms.BooleanField(label=_lazy("Remove the cover image"), required=False)
+    remove_cover = forms.BooleanField(label=gettext_lazy("Remove the cover image"), required=False)
     translation_of = forms.CharField(
-        label=_lazy("Translation of"), required=False, max_length=500,
-        help_text=_lazy("If this is a translation, the address of the original article."),
+        label=gettext_lazy("Translation of"), required=False, max_length=500,
+        help_text=gettext_lazy("If this is a translation, the address of the original article."),
     )
     note = forms.CharField(
-        label=_lazy("Note for the moderation log"), required=False, max_length=200,
-        help_text=_lazy("Why you changed this article; it is public."),
+        label=gettext_lazy("Note for the moderation log"), required=False, max_length=200,
+        help_text=gettext_lazy("Why you changed this article; it is public."),
     )
 
     field_order = [
@@ -248,20 +248,20 @@ class ArticleForm(forms.ModelForm):
 
 class ModerationForm(forms.Form):
     ACTIONS = [
-        ("approve", _lazy("Approve")),
-        ("reject", _lazy("Reject as spam")),
-        ("hide", _lazy("Hide")),
-        ("unhide", _lazy("Restore")),
-        ("feature", _lazy("Feature")),
-        ("unfeature", _lazy("Remove from featured")),
+        ("approve", gettext_lazy("Approve")),
+        ("reject", gettext_lazy("Reject as spam")),
+        ("hide", gettext_lazy("Hide")),
+        ("unhide", gettext_lazy("Restore")),
+        ("feature", gettext_lazy("Feature")),
+        ("unfeature", gettext_lazy("Remove from featured")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
     reason = forms.CharField(
-        label=_lazy("Reason"), required=False, max_length=1000,
+        label=gettext_lazy("Reason"), required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     publish_at = forms.DateTimeField(
-        label=_lazy("Publish at (optional)"), required=False,
+        label=gettext_lazy("Publish at (optional)"), required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -306,12 +306,14 @@ class IdListField(forms.Field):
 
 class BulkForm(forms.Form):
     ACTIONS = [
-        ("approve", _lazy("Approve")),
-        ("reject", _lazy("Reject as spam")),
-        ("feature", _lazy("Feature")),
-        ("unfeature", _lazy("Remove from featured")),
+        ("approve", gettext_lazy("Approve")),
+        ("reject", gettext_lazy("Reject as spam")),
+        ("feature", gettext_lazy("Feature")),
+        ("unfeature", gettext_lazy("Remove from featured")),
     ]
-    ids = IdListField(error_messages={"required": _lazy("Select at least one article.")})
-    action = forms.ChoiceField(label=_lazy("Action"), choices=ACTIONS)
-    reason = forms.CharField(label=_lazy("Reason (optional)"), required=False, max_length=1000)
+    ids = IdListField(error_messages={"required": gettext_lazy("Select at least one article.")})
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=ACTIONS)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (optional)"), required=False, max_length=1000
+    )
 

@@ -106,19 +106,19 @@ def test_oversize_is_refused():
     out = io.BytesIO()
     noisy.save(out, "PNG")
     assert len(out.getvalue()) > 10_000
-    with pytest.raises(ValidationError, match="too large"):
+    with pytest.raises(ValidationError, match="demasiado grande"):
         process_cover(upload(out.getvalue(), "big.png"))
 
 
 def test_decompression_bomb_header_is_refused():
-    with pytest.raises(ValidationError, match="too many pixels"):
+    with pytest.raises(ValidationError, match="demasiados píxeles"):
         process_cover(upload(huge_png_header(), "bomb.png"))
 
 
 def test_pixel_limit_is_enforced(monkeypatch):
     # Between MAX_IMAGE_PIXELS and twice that Pillow only warns; we refuse too.
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 48 - 100)
-    with pytest.raises(ValidationError, match="too many pixels"):
+    with pytest.raises(ValidationError, match="demasiados píxeles"):
         process_cover(upload(photo_bytes(with_gps=False)))
 
 
@@ -167,13 +167,13 @@ def test_bad_uploads_are_form_errors(contributor_client, section, cover):
 def test_oversize_upload_is_a_form_error(contributor_client, section):
     response = post_with_cover(contributor_client, section, upload(b"\xff" * 20_000, "x.jpg"))
     assert response.status_code == 400
-    assert "too large" in response.content.decode()
+    assert "demasiado grande" in response.content.decode()
 
 
 def test_image_needs_a_description(contributor_client, section):
     response = post_with_cover(contributor_client, section, upload(photo_bytes()), cover_alt="")
     assert response.status_code == 400
-    assert "Describe the image" in response.content.decode()
+    assert "Describe la imagen" in response.content.decode()
     assert not Article.objects.exists()
 
 

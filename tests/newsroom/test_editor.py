@@ -67,7 +67,7 @@ def test_contributor_is_refused(url, contributor_client, contributor, section):
     article = make_article(contributor, section)
     response = contributor_client.get(url.format(pk=article.pk))
     assert response.status_code == 403
-    assert "Only editors" in texts(response)
+    assert "Solo los editores" in texts(response)
 
 
 @pytest.mark.parametrize("url", EDITOR_PAGES)

@@ -51,7 +51,7 @@ def test_form_renders_with_page_language(contributor_client, section):
 
 def test_contributor_submission_waits_and_is_not_public(contributor_client, editor, section):
     response = contributor_client.post("/es/write/", form_data(section), follow=True)
-    assert any("Sent for review" in m for m in message_texts(response))
+    assert any("Enviado a revisión" in m for m in message_texts(response))
     article = Article.objects.get()
     assert article.status == Status.PENDING
     assert article.slug == "asamblea-campesina-en-barinas"
@@ -66,7 +66,7 @@ def test_trusted_goes_live(trusted, section):
     client = Client()
     client.force_login(trusted)
     response = client.post("/es/write/", form_data(section), follow=True)
-    assert any("Published" in m for m in message_texts(response))
+    assert any("Publicado" in m for m in message_texts(response))
     article = Article.objects.get()
     assert article.status == Status.PUBLISHED
     assert Client().get(article.get_absolute_url()).status_code == 200
@@ -109,12 +109,12 @@ def test_save_draft_then_submit(contributor_client, section):
 def test_anonymous_submission_lands_in_queue(section):
     client = Client()
     page = client.get("/es/write/")
-    assert page.status_code == 200 and "not signed in" in texts(page)
+    assert page.status_code == 200 and "No has iniciado sesión" in texts(page)
     assert 'value="draft"' not in texts(page)
     response = client.post("/es/write/", form_data(section, action="draft"), follow=True)
     article = Article.objects.get()
     assert (article.status, article.author) == (Status.PENDING, None)
-    assert any("waiting for an editor" in m for m in message_texts(response))
+    assert any("espera la revisión de un editor" in m for m in message_texts(response))
     assert client.get(f"/es/write/{article.pk}/").status_code == 302  # to login
     assert f"/write/{article.pk}/" not in texts(response)
 
@@ -160,7 +160,8 @@ def test_bad_input_is_a_form_error(contributor_client, section, organization, ch
 def test_body_limit_has_a_clear_message(contributor_client, section):
     response = contributor_client.post("/es/write/", form_data(section, body="z" * 1001))
     assert response.status_code == 400
-    assert "The text is too long: at most 1000 characters (it has 1001)" in texts(response)
+    expected = "El texto es demasiado largo: como máximo 1000 caracteres (tiene 1001)"
+    assert expected in texts(response)
     assert "z" * 1001 in texts(response)  # nothing the contributor wrote is lost
 
 
@@ -201,7 +202,7 @@ def test_contributor_cannot_edit_others(contributor_client, trusted, section):
     article = make_article(trusted, section, title="Ajeno")
     response = contributor_client.get(f"/es/write/{article.pk}/")
     assert response.status_code == 403
-    assert "belongs to someone else" in texts(response)
+    assert "es de otra persona" in texts(response)
     response = contributor_client.post(f"/es/write/{article.pk}/", form_data(section))
     assert response.status_code == 403
     article.refresh_from_db()
@@ -291,7 +292,7 @@ def test_translation_linking(trusted, section):
     response = client.post("/es/write/", form_data(
         section, title="Otro paro", translation_of=translation.slug))
     assert response.status_code == 400
-    assert "already has a translation in this language" in texts(response)
+    assert "ya tiene una traducción en este idioma" in texts(response)
 
 
 def test_translation_of_unknown_or_unpublished_is_refused(contributor_client, contributor,
