@@ -1,4 +1,20 @@
-"""Placeholder: being written."""
+"""Comment pages under the language prefix. The editor pages sit under
+/<lang>/editor/ beside newsroom's (Django tries newsroom's editor URLs first,
+then these)."""
+
+from django.urls import path
+
+from altavoz.debate import editor, views
 
 app_name = "debate"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("article/<slug:slug>/comment/", views.new_comment, name="new"),
+    path("comment/<int:pk>/reply/", views.reply, name="reply"),
+    path("comment/<int:pk>/report/", views.report, name="report"),
+    path("moderation/comments/", views.moderation_log, name="log"),
+    path("editor/comments/", editor.queue, name="editor_queue"),
+    path("editor/comment/<int:pk>/", editor.comment, name="editor_comment"),
+    path("editor/comments/article/<int:pk>/", editor.article_comments, name="editor_article"),
+    path("editor/comments/person/<int:pk>/", editor.person, name="editor_person"),
+]

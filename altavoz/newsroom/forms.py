@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -95,7 +95,7 @@ def find_translation_target(reference: str, language: str) -> Article:
 class ArticleForm(forms.ModelForm):
     tags = forms.CharField(
         label=gettext_lazy("Tags"), required=False, max_length=1000,
-        help_text=gettext_lazy("Separated by commas, at most 10."),
+        help_text=format_lazy(gettext_lazy("Separated by commas, at most {n}."), n=MAX_TAGS),
     )
     cover_image = forms.FileField(
         label=gettext_lazy("Cover image"), required=False,

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from altavoz.debate.feeds import ArticleCommentsAtom
 from altavoz.syndication import feeds
 
 app_name = "syndication"
@@ -11,4 +12,5 @@ urlpatterns = [
     path("tag/<slug:slug>/feed/", feeds.TagAtom(), name="tag"),
     path("contributor/<str:username>/feed/", feeds.ContributorAtom(), name="contributor"),
     path("organization/<slug:slug>/feed/", feeds.OrganizationAtom(), name="organization"),
+    path("article/<slug:slug>/comments/feed/", ArticleCommentsAtom(), name="article_comments"),
 ]
