@@ -15,7 +15,8 @@ from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
 
-from tests.conftest import PASSWORD, current_code, totp_device
+from altavoz.debate.models import Comment
+from tests.conftest import PASSWORD, current_code, make_article, make_user, totp_device
 
 IPV4 = "198.51.100.23"
 IPV6 = "2001:db8:77:1::5"
@@ -60,9 +61,31 @@ def _visit(address: str, editor, section) -> None:
         "language": "es", "section": section.pk, "action": "submit",
     })
     anonymous.get("/es/search/?q=agua")
+    _debate(address, section)
     editor_client = Client(REMOTE_ADDR=address)
     editor_client.post("/es/account/login/", {"username": editor.username, "password": PASSWORD})
     editor_client.post("/es/account/two-factor/", {"code": "000000"})
+
+
+def _debate(address: str, section) -> None:
+    """Comment and report from the address, as a settled account would."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    article = make_article(None, section, title=f"Debate {address.count(':')}", status="published",
+                           slug=f"debate-{address.count(':')}")
+    old = timezone.now() - timedelta(days=30)
+    writer = make_user(f"comenta{address.count(':')}", date_joined=old)
+    reporter = make_user(f"reporta{address.count(':')}", date_joined=old)
+    client = Client(REMOTE_ADDR=address)
+    client.force_login(writer)
+    client.post(f"/es/article/{article.slug}/comment/", {"body": "Estoy de acuerdo."})
+    comment = Comment.objects.get(article=article)
+    client = Client(REMOTE_ADDR=address)
+    client.force_login(reporter)
+    client.post(f"/es/comment/{comment.pk}/report/", {"reason": "spam", "note": "no"})
+    assert comment.reports.count() == 1
 
 
 @pytest.mark.django_db
