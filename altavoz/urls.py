@@ -32,6 +32,9 @@ urlpatterns = [
     ),
     path("manage/", admin.site.urls),
     path("api/v1/", include("altavoz.syndication.api")),
+    # Attachments are served by their own view, which sets safe headers and keeps
+    # drafts' files private; it must come before the generic media route.
+    path("media/", include("altavoz.attachments.media_urls")),
     path(
         "media/<path:path>",
         static_serve,

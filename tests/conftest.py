@@ -57,6 +57,15 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request under /en/ leaves English active in this thread; start each test fresh."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def section(db) -> Section:
     return Section.objects.create(slug="news", names={"es": "Noticias", "en": "News"}, position=1)
