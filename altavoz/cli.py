@@ -64,6 +64,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         return 0
     report = seed(articles=args.articles, seed_value=args.seed, console=console)
     console.print(report.summary())
+    # bulk_create sends no signals: index everything once, at the end.
+    from altavoz.search.indexing import rebuild
+
+    console.print(f"Search index: {rebuild(console=console)} articles.")
     return 0
 
 
@@ -93,6 +97,12 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     print(f"created {user.role} {user.username}")
     if generated:
         print(f"password: {password}")
+    if args.token:
+        from altavoz.people import tokens
+
+        _token, secret = tokens.issue(user, name="created with altavoz createuser")
+        # Shown once: only its hash is stored.
+        print(f"API token: {secret}")
     if user.is_editor:
         print("two-factor: set up an authenticator app at the first log-in (TOTP is required).")
     return 0
@@ -138,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--password", help="password (default: generate and print one)")
     group.add_argument("--password-stdin", action="store_true", help="read password from stdin")
+    p.add_argument(
+        "--token", action="store_true",
+        help="also create an API token and print it (shown only this once)",
+    )
 
     p = add("manage", cmd_manage, "Run a Django management command (migrate, shell, …).")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its options")

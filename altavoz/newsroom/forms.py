@@ -246,6 +246,17 @@ class ArticleForm(forms.ModelForm):
             "or ask an editor to make the change."))
 
 
+class BoundedDateTimeField(forms.DateTimeField):
+    """Years outside 1900-2999 are refused as invalid: near year 9999 the time-zone
+    conversion overflows, which would be a 500 instead of a form error."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and not 1900 <= parsed.year <= 2999:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
 class ModerationForm(forms.Form):
     ACTIONS = [
         ("approve", gettext_lazy("Approve")),
@@ -260,7 +271,7 @@ class ModerationForm(forms.Form):
         label=gettext_lazy("Reason"), required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    publish_at = forms.DateTimeField(
+    publish_at = BoundedDateTimeField(
         label=gettext_lazy("Publish at (optional)"), required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -1,10 +1,11 @@
-"""Contributors, their site roles, and the organizations they publish for."""
+"""Contributors, their site roles, the organizations they publish for, and API tokens."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 username_validator = RegexValidator(
@@ -120,3 +121,37 @@ class Membership(models.Model):
     def may_publish(self) -> bool:
         """Only publishers and coordinators may sign an article with the organization's name."""
         return self.role in {self.Role.PUBLISHER, self.Role.COORDINATOR}
+
+
+class ApiToken(models.Model):
+    """A secret that lets a program act for a person through the JSON API.
+
+    Only a SHA-256 digest of the secret is stored: the secret carries 256 random
+    bits, so a fast hash is enough (no salt or stretching needed), and a stolen
+    database gives no usable token. The secret is shown once, when it is made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the secret, to tell tokens apart in a list.
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Coarse on purpose (see tokens.LAST_USED_PRECISION): no write per request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The last two-factor code this token presented, so the same code may be
+    # sent again while it is current (see tokens.verified_code_matches).
+    otp_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    otp_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.name or self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -331,3 +331,17 @@ def test_audit_log_paginates(editor_ui, editor, trusted, section):
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 10
     assert editor_ui.get("/es/editor/audit/?page=abc").status_code == 200
+
+
+def test_publish_at_far_in_the_future_is_a_form_error(editor_client, contributor, section):
+    from altavoz.newsroom.models import Article
+    from tests.conftest import make_article
+
+    article = make_article(contributor, section, status=Article.Status.PENDING)
+    response = editor_client.post(
+        f"/es/editor/article/{article.pk}/",
+        {"action": "approve", "publish_at": "9999-12-31T23:59"},
+    )
+    assert response.status_code == 400
+    article.refresh_from_db()
+    assert article.status == Article.Status.PENDING
