@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from altavoz.newsroom.models import Article, ModerationEntry, Section, Tag
 from altavoz.newsroom.views.article_meta import alternates, json_ld, open_graph
 from altavoz.newsroom.views.listing import is_username, listed, paginate
-from altavoz.newsroom.views.search import MAX_QUERY_CHARS, clean_query, search_articles
+from altavoz.newsroom.views.search import search_page
 from altavoz.people.models import Organization, User
 
 # How many featured articles head the front page: enough for a day's main
@@ -180,13 +180,5 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    query = clean_query(request.GET.get("q", ""))
-    listing = None
-    if query:
-        listing = paginate(request, search_articles(query, _language()), q=query)
-    return render(request, "newsroom/search.html", {
-        "heading": _("Search"),
-        "query": query,
-        "listing": listing,
-        "max_query_chars": MAX_QUERY_CHARS,
-    })
+    """Full-text search with filters: altavoz.newsroom.views.search."""
+    return search_page(request)
