@@ -137,6 +137,8 @@ ALTAVOZ_ANONYMOUS_SUBMISSIONS = config.env_bool("ALTAVOZ_ANONYMOUS_SUBMISSIONS",
 ALTAVOZ_PAGE_SIZE = config.env_int("ALTAVOZ_PAGE_SIZE", 20, minimum=1)
 ALTAVOZ_MAX_BODY_CHARS = config.env_int("ALTAVOZ_MAX_BODY_CHARS", 100_000, minimum=1000)
 ALTAVOZ_MAX_COVER_BYTES = config.env_int("ALTAVOZ_MAX_COVER_BYTES", 2_000_000, minimum=10_000)
+# The sitemap protocol's own maximum per file; above it /sitemap.xml becomes an index.
+ALTAVOZ_SITEMAP_LIMIT = config.env_int("ALTAVOZ_SITEMAP_LIMIT", 50_000, minimum=10)
 ALTAVOZ_LOGIN_ATTEMPTS = config.env_int("ALTAVOZ_LOGIN_ATTEMPTS", 5, minimum=1)
 ALTAVOZ_LOGIN_WINDOW = config.env_int("ALTAVOZ_LOGIN_WINDOW", 900, minimum=1)
 # Attachments: limits on untrusted files, checked before any parsing (altavoz.attachments).

@@ -5,13 +5,12 @@ edition, so they may carry per-user content and CSRF tokens."""
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve as static_serve
 from django_otp.admin import OTPAdminSite
 
-from altavoz.syndication.sitemaps import SITEMAPS
+from altavoz.syndication import sitemap_views
 from altavoz.syndication.views import robots_txt
 
 # The Django admin demands a verified TOTP device, like every editor page.
@@ -19,12 +18,8 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("robots.txt", robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
-        name="django.contrib.sitemaps.views.sitemap",
-    ),
+    path("sitemap.xml", sitemap_views.sitemap, name="sitemap"),
+    path("sitemap-<slug:part>-<int:number>.xml", sitemap_views.sitemap_part, name="sitemap_part"),
     # The admin's own login page would bypass the log-in throttle and TOTP step.
     path(
         "manage/login/",

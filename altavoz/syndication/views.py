@@ -20,6 +20,6 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines += [f"Disallow: /*/{name}/" for name in _PRIVATE]
     # Allow last: crawlers that take the first matching rule must see the Disallows first.
     lines += ["Disallow: /manage/", "Allow: /"]
-    sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines += ["", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
