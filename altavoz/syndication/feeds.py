@@ -179,3 +179,14 @@ class OrganizationAtom(LatestAtom):
 
 def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _rss(atom: type[LatestAtom]) -> type[LatestAtom]:
+    """The same feed in RSS 2.0, for readers and aggregators that know nothing else."""
+    return type(atom.__name__.replace("Atom", "Rss"), (atom,), {"feed_type": Rss201rev2Feed})
+
+
+SectionRss = _rss(SectionAtom)
+TagRss = _rss(TagAtom)
+ContributorRss = _rss(ContributorAtom)
+OrganizationRss = _rss(OrganizationAtom)
