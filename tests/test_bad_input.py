@@ -61,7 +61,8 @@ SEGMENT = st.text(
     prefix=st.sampled_from([
         "/es/", "/en/", "/es/article/", "/en/tag/", "/es/section/", "/es/contributor/",
         "/es/organization/", "/es/search/?q=", "/es/?page=", "/es/editor/article/",
-        "/es/write/", "/es/hidden/?page=",
+        "/es/write/", "/es/page/", "/es/hidden/page/", "/en/moderation/page/",
+        "/es/moderation/comments/page/", "/es/organizations/page/",
     ]),
     segment=SEGMENT,
 )

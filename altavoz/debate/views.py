@@ -24,7 +24,7 @@ from altavoz.debate.forms import CommentForm, ReportForm
 from altavoz.debate.limits import RateLimited
 from altavoz.debate.models import Comment, CommentReport
 from altavoz.newsroom.models import Article
-from altavoz.newsroom.views.listing import paginate
+from altavoz.newsroom.views.listing import DECISIONS, archive
 from altavoz.people import throttle
 from altavoz.people.models import User
 
@@ -156,9 +156,11 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=status)
 
 
-def moderation_log(request: HttpRequest) -> HttpResponse:
-    """Public: the same bytes for every reader, like the article moderation log."""
-    listing = paginate(request, services.public_comment_log())
+def moderation_log(request: HttpRequest, k: int | None = None) -> HttpResponse:
+    """Public: the same bytes for every reader, like the article moderation log;
+    paginated the same way (k: archive page, None: the latest)."""
+    listing = archive(services.public_comment_log(), k, reverse("debate:log"),
+                      labels=DECISIONS, sort_value=lambda e: e.created_at)
     roles = dict(User.Role.choices) | {"readers": _("readers")}
     now = timezone.now()
     for entry in listing.items:

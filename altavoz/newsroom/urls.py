@@ -1,19 +1,20 @@
 from django.urls import path
 
 from altavoz.newsroom.views import public, writing
+from altavoz.newsroom.views.listing import listing_urls
 
 app_name = "newsroom"
 
 urlpatterns = [
-    path("", public.front, name="front"),
-    path("section/<slug:slug>/", public.section, name="section"),
+    *listing_urls("", public.front, "front"),
+    *listing_urls("section/<slug:slug>/", public.section, "section"),
     path("article/<slug:slug>/", public.article, name="article"),
-    path("contributor/<str:username>/", public.contributor, name="contributor"),
-    path("organizations/", public.organizations, name="organizations"),
-    path("organization/<slug:slug>/", public.organization, name="organization"),
-    path("tag/<slug:slug>/", public.tag, name="tag"),
-    path("hidden/", public.hidden, name="hidden"),
-    path("moderation/", public.moderation_log, name="moderation_log"),
+    *listing_urls("contributor/<str:username>/", public.contributor, "contributor"),
+    *listing_urls("organizations/", public.organizations, "organizations"),
+    *listing_urls("organization/<slug:slug>/", public.organization, "organization"),
+    *listing_urls("tag/<slug:slug>/", public.tag, "tag"),
+    *listing_urls("hidden/", public.hidden, "hidden"),
+    *listing_urls("moderation/", public.moderation_log, "moderation_log"),
     path("about/", public.about, name="about"),
     path("search/", public.search, name="search"),
     path("write/", writing.submit, name="submit"),

@@ -213,7 +213,8 @@ def test_public_comment_log_is_the_same_for_everyone(editor_client, published, r
     assert "Readers" in html and "carmen" not in html
     assert html.index("Acoso") < html.index("idden pending review after readers")
     assert services.public_comment_log().count() == 2
-    assert client.get("/en/moderation/comments/?page=9").status_code == 404
+    assert client.get("/en/moderation/comments/page/9/").status_code == 404
+    assert client.get("/en/moderation/comments/?page=9").content == anonymous.content
 
 
 def test_editors_set_an_articles_comment_policy_publicly(editor_client, article, reader_client,

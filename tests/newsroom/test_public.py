@@ -77,23 +77,31 @@ def test_front_shows_at_most_five_featured(client, publish):
 
 
 def test_pagination_walks_the_wire_and_rejects_bad_page_numbers(client, publish, settings):
+    # Stable archive pages (views/listing.py): numbered from the oldest, the
+    # bare address holds the newest P..2P-1. Every listing: test_pagination.py.
     settings.ALTAVOZ_PAGE_SIZE = 2
-    for i in range(5):
+    for i in range(7):
         publish(f"Nota {i}", minutes_ago=i)  # Nota 0 is the newest
     first = text(client.get("/es/"))
-    assert "Nota 0" in first and "Nota 1" in first and "Nota 2" not in first
-    assert 'rel="next" href="/es/?page=2"' in first and 'rel="prev"' not in first
+    assert "Nota 0" in first and "Nota 2" in first and "Nota 3" not in first
+    assert 'rel="next" href="/es/page/2/"' in first and 'rel="prev"' not in first
 
-    second = text(client.get("/es/?page=2"))
-    assert "Nota 2" in second and "Nota 3" in second and "Nota 0" not in second
-    assert 'rel="prev" href="/es/"' in second  # page 1 has one address only
-    last = text(client.get("/es/?page=3"))
-    assert "Nota 4" in last and 'rel="next"' not in last
+    second = text(client.get("/es/page/2/"))
+    assert "Nota 3" in second and "Nota 4" in second and "Nota 2" not in second
+    assert 'rel="prev" href="/es/"' in second  # the latest page has one address only
+    assert 'rel="next" href="/es/page/1/"' in second and "Archive page 2" in second
+    last = text(client.get("/es/page/1/"))
+    assert "Nota 6" in last and "Nota 5" in last and 'rel="next"' not in last
+    assert 'rel="prev" href="/es/page/2/"' in last
 
-    for junk in ["4", "0", "-1", "abc", "1.5", "9" * 40, "%00"]:
-        response = client.get(f"/es/?page={junk}")
+    for junk in ["0", "3", "007", "-1", "abc", "1.5", "9" * 7, "9" * 40, "%00", ""]:
+        response = client.get(f"/es/page/{junk}/")
         assert response.status_code == 404, junk
         assert "<h1>" in text(response)  # the friendly page, not a bare error
+    # ?page=N means nothing any more: the same bytes as the bare address.
+    for query in ["?page=2", "?page=abc", "?page=99", "?utm_source=x"]:
+        response = client.get(f"/es/{query}")
+        assert response.status_code == 200 and text(response) == first, query
 
 
 # --- section and tag pages ---------------------------------------------------
@@ -434,12 +442,16 @@ def test_public_pages_have_one_h1_a_search_form_and_a_feed(client, site_content,
     assert '<main id="main">' in page and "<html lang=" in page
 
 
-def test_front_and_article_fit_the_page_weight_budget(client, publish):
+def test_front_and_article_fit_the_page_weight_budget(client, publish, settings):
     lede = "Campesinas y campesinos del municipio se reunieron en asamblea. " * 9
-    for i in range(25):
+    # The front page at its fullest: 2P-1 articles on the wire (one more and the
+    # oldest P move to an archive page), five of them also featured.
+    fullest = 2 * settings.ALTAVOZ_PAGE_SIZE - 1
+    for i in range(fullest + 2 * settings.ALTAVOZ_PAGE_SIZE):
         publish(f"Titular número {i} sobre una asamblea larga", minutes_ago=i,
                 lede=lede[:600], featured=i < 5, featured_at=timezone.now())
     front = client.get("/es/")
+    assert text(front).count("<li><article>") == fullest + 5
     assert len(front.content) + css_bytes() <= BUDGET, len(front.content)
     paragraph = "La asamblea discutió el agua, la tierra y la escuela durante horas. " * 8
     body = "\n\n".join([paragraph] * 18)  # about 1,700 words

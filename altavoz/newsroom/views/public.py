@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 
 from altavoz.newsroom.models import Article, ModerationEntry, Section, Tag
 from altavoz.newsroom.views.article_meta import alternates, json_ld, open_graph
-from altavoz.newsroom.views.listing import is_username, listed, paginate
+from altavoz.newsroom.views.listing import (
+    ALPHABETICAL,
+    DECISIONS,
+    archive,
+    is_username,
+    listed,
+)
 from altavoz.newsroom.views.search import search_page
 from altavoz.people.models import Organization, User
 
@@ -30,37 +36,71 @@ def _language() -> str:
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
-def front(request: HttpRequest) -> HttpResponse:
+def front_items(language: str) -> QuerySet[Article]:
+    """The front page's wire: every listed article in the page's language."""
+    return listed().filter(language=language)
+
+
+def section_items(found: Section, language: str) -> QuerySet[Article]:
+    return listed().filter(language=language, section=found)
+
+
+def tag_items(found: Tag, language: str) -> QuerySet[Article]:
+    return listed().filter(language=language, tags=found)
+
+
+def front(request: HttpRequest, k: int | None = None) -> HttpResponse:
     lang = _language()
-    listing = paginate(request, listed().filter(language=lang))
+    listing = archive(front_items(lang), k, reverse("newsroom:front"))
     featured = []
-    if listing.page.number == 1:
+    if k is None:
         featured = list(
             listed()
             .filter(language=lang, featured=True)
             .order_by(F("featured_at").desc(nulls_last=True), "-published_at")[:FEATURED_COUNT]
         )
-    return render(request, "newsroom/front.html", {"listing": listing, "featured": featured})
+    return render(request, "newsroom/front.html", {
+        "listing": listing,
+        "featured": featured,
+        "alternates": _bare_in_every_language(k, "newsroom:front"),
+    })
 
 
-def section(request: HttpRequest, slug: str) -> HttpResponse:
+def section(request: HttpRequest, slug: str, k: int | None = None) -> HttpResponse:
     found = get_object_or_404(Section, slug=slug)
-    listing = paginate(request, listed().filter(language=_language(), section=found))
+    listing = archive(section_items(found, _language()), k,
+                      reverse("newsroom:section", args=[found.slug]))
     return render(request, "newsroom/listing.html", {
         "heading": found.name,
         "listing": listing,
         "feed_url": reverse("syndication:section", args=[found.slug]),
+        "alternates": _bare_in_every_language(k, "newsroom:section", found.slug),
     })
 
 
-def tag(request: HttpRequest, slug: str) -> HttpResponse:
+def tag(request: HttpRequest, slug: str, k: int | None = None) -> HttpResponse:
     found = get_object_or_404(Tag, slug=slug)
-    listing = paginate(request, listed().filter(language=_language(), tags=found))
+    listing = archive(tag_items(found, _language()), k,
+                      reverse("newsroom:tag", args=[found.slug]))
     return render(request, "newsroom/listing.html", {
         "heading": _("Tagged “%(tag)s”") % {"tag": found.name},
         "listing": listing,
         "feed_url": reverse("syndication:tag", args=[found.slug]),
+        "alternates": _bare_in_every_language(k, "newsroom:tag", found.slug),
     })
+
+
+def _bare_in_every_language(k: int | None, name: str, *args: str) -> list[dict] | None:
+    """The language switcher of an archive page of a per-language listing:
+    page k in another language holds other articles, and may not exist, so
+    it points at that language's latest page. None: the default switcher."""
+    if k is None:
+        return None
+    links = []
+    for code, language_name in settings.LANGUAGES:
+        with translation.override(code):
+            links.append({"code": code, "name": language_name, "url": reverse(name, args=args)})
+    return links
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
@@ -95,46 +135,63 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-def contributor(request: HttpRequest, username: str) -> HttpResponse:
+def contributor_items(person: User) -> QuerySet[Article]:
+    # Articles signed by an organization stay under its name only: listing them
+    # here would tell anyone who wrote a union's or council's communiqué.
+    return listed().filter(author=person, organization__isnull=True)
+
+
+def contributor(request: HttpRequest, username: str, k: int | None = None) -> HttpResponse:
     if not is_username(username):
         raise Http404(_("There is no contributor with that name."))
     person = get_object_or_404(User, username=username)
-    # Articles signed by an organization stay under its name only: listing them
-    # here would tell anyone who wrote a union's or council's communiqué.
-    items = listed().filter(author=person, organization__isnull=True)
+    base = reverse("newsroom:contributor", args=[person.username])
     return render(request, "newsroom/contributor.html", {
         "heading": person.public_name,
         "person": person,
-        "listing": paginate(request, items),
+        "listing": archive(contributor_items(person), k, base),
         "feed_url": reverse("syndication:contributor", args=[person.username]),
     })
 
 
-def organizations(request: HttpRequest) -> HttpResponse:
-    listing = paginate(request, Organization.objects.order_by("name", "pk"))
+def organizations_items() -> QuerySet[Organization]:
+    """Alphabetical. Its archive pages count from the end of the alphabet, like
+    every listing's count from its far end; an organization is rarely added."""
+    return Organization.objects.order_by("name", "pk")
+
+
+def organizations(request: HttpRequest, k: int | None = None) -> HttpResponse:
+    listing = archive(organizations_items(), k, reverse("newsroom:organizations"),
+                      labels=ALPHABETICAL, sort_value=lambda org: org.name, dated=False)
     return render(request, "newsroom/organizations.html", {
         "heading": _("Organizations"),
         "listing": listing,
     })
 
 
-def organization(request: HttpRequest, slug: str) -> HttpResponse:
+def organization_items(org: Organization) -> QuerySet[Article]:
+    return listed().filter(organization=org)
+
+
+def organization(request: HttpRequest, slug: str, k: int | None = None) -> HttpResponse:
     org = get_object_or_404(Organization, slug=slug)
+    base = reverse("newsroom:organization", args=[org.slug])
     return render(request, "newsroom/organization.html", {
         "heading": org.name,
         "org": org,
-        "listing": paginate(request, listed().filter(organization=org)),
+        "listing": archive(organization_items(org), k, base),
         "feed_url": reverse("syndication:organization", args=[org.slug]),
     })
 
 
-def hidden(request: HttpRequest) -> HttpResponse:
+def hidden_items() -> QuerySet[Article]:
+    """Hidden articles, most recently hidden first."""
     hidden_at = (
         ModerationEntry.objects.filter(article=OuterRef("pk"), action=ModerationEntry.Action.HIDE)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
-    items = (
+    return (
         Article.objects.public()
         .filter(status=Article.Status.HIDDEN)
         .select_related("section", "author", "organization")
@@ -142,20 +199,30 @@ def hidden(request: HttpRequest) -> HttpResponse:
         .annotate(hidden_at=Subquery(hidden_at))
         .order_by(F("hidden_at").desc(nulls_last=True), "-published_at", "-id")
     )
+
+
+def hidden(request: HttpRequest, k: int | None = None) -> HttpResponse:
+    listing = archive(hidden_items(), k, reverse("newsroom:hidden"),
+                      sort_value=lambda a: a.hidden_at or a.published_at)
     return render(request, "newsroom/hidden.html", {
         "heading": _("Hidden articles"),
-        "listing": paginate(request, items),
+        "listing": listing,
     })
 
 
-def moderation_log(request: HttpRequest) -> HttpResponse:
-    entries = (
+def moderation_items() -> QuerySet[ModerationEntry]:
+    """Public moderation decisions, newest first; spam rejections stay out."""
+    return (
         ModerationEntry.objects.exclude(action=ModerationEntry.Action.REJECT)
         .select_related("article")
         .defer("actor", "article__body", "article__body_html", "article__lede")
         .order_by("-created_at", "-id")
     )
-    listing = paginate(request, entries)
+
+
+def moderation_log(request: HttpRequest, k: int | None = None) -> HttpResponse:
+    listing = archive(moderation_items(), k, reverse("newsroom:moderation_log"),
+                      labels=DECISIONS, sort_value=lambda e: e.created_at)
     roles = dict(User.Role.choices)
     now = timezone.now()
     for entry in listing.items:
