@@ -16,11 +16,11 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.utils import translation
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from altavoz.debate.models import Comment
 from altavoz.newsroom.models import Article
+from altavoz.syndication.stable import StableAtom
 
 # Public names are free text; one control character would make the whole feed invalid XML.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -29,7 +29,7 @@ FEED_SIZE = 50
 
 
 class ArticleCommentsAtom(Feed):
-    feed_type = Atom1Feed
+    feed_type = StableAtom
 
     def get_object(self, request: HttpRequest, slug: str) -> Article:
         language = translation.get_language() or settings.LANGUAGE_CODE

@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,7 @@ from altavoz.newsroom.models import Article, Section, Tag
 from altavoz.newsroom.views.article_meta import byline_name, byline_url
 from altavoz.newsroom.views.listing import is_username, listed
 from altavoz.people.models import Organization, User
+from altavoz.syndication.stable import StableAtom, StableRss
 
 
 def entry_id(article: Article) -> str:
@@ -35,7 +35,7 @@ def entry_id(article: Article) -> str:
     return uuid.uuid5(article.group.uuid, article.language).urn
 
 
-class _Atom(Atom1Feed):
+class _Atom(StableAtom):
     # Contributor and organization feeds mix languages: say which each entry is in.
     def item_attributes(self, item: dict) -> dict[str, str]:
         return {"xml:lang": item["language"]} if item.get("language") else {}
@@ -125,7 +125,7 @@ class LatestAtom(Feed):
 class LatestRss(LatestAtom):
     """RSS 2.0 for the readers and aggregators that still know nothing else."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = StableRss
 
 
 class SectionAtom(LatestAtom):
@@ -183,7 +183,7 @@ def _language() -> str:
 
 def _rss(atom: type[LatestAtom]) -> type[LatestAtom]:
     """The same feed in RSS 2.0, for readers and aggregators that know nothing else."""
-    return type(atom.__name__.replace("Atom", "Rss"), (atom,), {"feed_type": Rss201rev2Feed})
+    return type(atom.__name__.replace("Atom", "Rss"), (atom,), {"feed_type": StableRss})
 
 
 SectionRss = _rss(SectionAtom)

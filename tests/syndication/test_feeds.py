@@ -160,3 +160,12 @@ def test_feed_length_is_bounded(client, publish, settings):
 def test_empty_feed_is_still_valid(client, db):
     _response, feed = parse(client, "/en/feed/")
     assert feed.entries == [] and feed.feed.title == "altavoz"
+
+
+def test_an_empty_feed_has_the_same_bytes_every_time(client, db, section):
+    # Editions rebuild every feed: an empty one must not change with the clock.
+    first = client.get(f"/es/section/{section.slug}/feed/").content
+    second = client.get(f"/es/section/{section.slug}/feed/rss/").content
+    assert b"1970-01-01" in first
+    assert client.get(f"/es/section/{section.slug}/feed/").content == first
+    assert client.get(f"/es/section/{section.slug}/feed/rss/").content == second
