@@ -39,11 +39,13 @@ test-sqlite: $(VENV)/.installed-test
 test-postgres: $(VENV)/.installed-test
 	ALTAVOZ_DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
 
-## system-deps: Debian's Chromium (browser tests) and gettext (catalog tests)
+## system-deps: Debian's Chromium (browser tests), gettext (catalog tests), nginx and wrk (edge benchmarks)
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing from Debian:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

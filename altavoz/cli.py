@@ -108,6 +108,39 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    _django()
+    from altavoz import config
+    from altavoz.editions.build import BuildError, build
+    from altavoz.editions.render import RenderError
+    from altavoz.editions.signing import SigningKeyError
+    from altavoz.editions.store import StoreError
+    from altavoz.home import public_key_hex
+
+    home = config.home()
+    try:
+        report = build(home, console=console, workers=args.workers)
+    except (BuildError, RenderError, StoreError, SigningKeyError) as exc:
+        console.print(f"[red]build failed:[/] {exc}")
+        return 1
+    console.print(report.summary(), soft_wrap=True)
+    console.print(f"  public key: {public_key_hex(home)} (keys/signing.pub)", soft_wrap=True)
+    print(report.edition)  # alone on stdout, for scripts
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from altavoz.editions.export import command
+
+    return command(args, console)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from altavoz.editions.verify import command
+
+    return command(args, console)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
     from django.core.management import execute_from_command_line
@@ -151,6 +184,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--token", action="store_true",
         help="also create an API token and print it (shown only this once)",
+    )
+
+    p = add("build", cmd_build, "Render the whole public site into a new signed edition "
+            "and make it live; old editions beyond ALTAVOZ_EDITIONS_KEEP are removed.")
+    p.add_argument(
+        "--workers", type=int, default=None,
+        help="threads that compress and write (default: one per CPU core)",
+    )
+
+    p = add("export", cmd_export, "Write an edition as a static directory any web server can "
+            "serve; re-exporting writes only what changed.")
+    p.add_argument("dir", metavar="DIR", help="the export directory (created if missing)")
+    p.add_argument("--edition", metavar="ID", help="edition id (default: the current edition)")
+    p.add_argument(
+        "--base-url", metavar="URL",
+        help="the mirror's address when not at a host root (e.g. https://mirror.example/av/): "
+             "rewrites links in HTML, feeds and JSON",
+    )
+
+    p = add("verify", cmd_verify, "Check that an export (directory or URL) is exactly a signed "
+            "edition. Exit 0 identical, 1 differences, 2 bad signature or no manifest.")
+    p.add_argument("target", metavar="DIR|URL", help="an export directory or a mirror's URL")
+    keys = p.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--key", metavar="HEX", help="the site's Ed25519 public key (hex)")
+    keys.add_argument("--key-file", metavar="PATH", help="a file holding that key")
+    p.add_argument(
+        "--base-url", metavar="URL",
+        help="require links rewritten for exactly this base URL (as `export --base-url`)",
     )
 
     p = add("manage", cmd_manage, "Run a Django management command (migrate, shell, …).")

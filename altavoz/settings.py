@@ -159,6 +159,11 @@ ALTAVOZ_COMMENT_HIDDEN_STRIKES = config.env_int("ALTAVOZ_COMMENT_HIDDEN_STRIKES"
 ALTAVOZ_COMMENT_BURST = config.env_int("ALTAVOZ_COMMENT_BURST", 5, minimum=1)
 ALTAVOZ_COMMENT_BURST_WINDOW = config.env_int("ALTAVOZ_COMMENT_BURST_WINDOW", 600, minimum=1)
 ALTAVOZ_COMMENT_DAILY_LIMIT = config.env_int("ALTAVOZ_COMMENT_DAILY_LIMIT", 30, minimum=1)
+# Editions (altavoz.editions): the address feeds, the sitemap and robots.txt name;
+# how many editions the store keeps; how long readers may cache a page.
+ALTAVOZ_BASE_URL = config.env_str("ALTAVOZ_BASE_URL", "http://127.0.0.1:8000")
+ALTAVOZ_EDITIONS_KEEP = config.env_int("ALTAVOZ_EDITIONS_KEEP", 5, minimum=1)
+ALTAVOZ_EDITION_HTML_MAX_AGE = config.env_int("ALTAVOZ_EDITION_HTML_MAX_AGE", 60, minimum=0)
 
 OTP_TOTP_ISSUER = ALTAVOZ_SITE_NAME
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from altavoz.newsroom.models import Article, Section
@@ -61,12 +61,10 @@ class ArticleSitemap(Sitemap):
     priority = 0.6
 
     def items(self) -> QuerySet[Article]:
-        versions = Article.objects.listed().only("id", "group_id", "language", "slug")
+        # Oldest first: new articles land on the last sitemap page, earlier pages stay put.
         return (
             Article.objects.listed()
             .only("id", "group_id", "language", "slug", "published_at", "updated_at")
-            .prefetch_related(Prefetch("group__articles", versions, to_attr="listed_versions"))
-            # Oldest first: new articles land on the last sitemap page, earlier pages stay put.
             .order_by("pk")
         )
 
@@ -80,16 +78,33 @@ class ArticleSitemap(Sitemap):
         urls = super().get_urls(page=page, site=site, protocol=protocol)
         base = f"{self.get_protocol(protocol)}://{self.get_domain(site)}"
         order = [code for code, _name in settings.LANGUAGES]
+        versions = _versions_by_group({url["item"].group_id for url in urls})
         for url in urls:
-            versions = [v for v in url["item"].group.listed_versions if v.language in order]
-            if len(versions) < 2:
+            found = [v for v in versions.get(url["item"].group_id, []) if v.language in order]
+            if len(found) < 2:
                 continue
-            versions.sort(key=lambda v: order.index(v.language))
+            found.sort(key=lambda v: order.index(v.language))
             url["alternates"] = [
                 {"lang_code": v.language, "location": base + v.get_absolute_url()}
-                for v in versions
+                for v in found
             ]
         return urls
+
+
+# SQLite refuses very long IN lists ("Expression tree is too large"); a sitemap
+# page holds up to 50,000 articles, so their translation groups are read in chunks.
+_CHUNK = 500
+
+
+def _versions_by_group(group_ids: set[int]) -> dict[int, list[Article]]:
+    ids = sorted(group_ids)
+    versions: dict[int, list[Article]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        query = Article.objects.listed().filter(group_id__in=chunk)
+        for version in query.only("id", "group_id", "language", "slug"):
+            versions.setdefault(version.group_id, []).append(version)
+    return versions
 
 
 SITEMAPS: dict[str, type[Sitemap]] = {

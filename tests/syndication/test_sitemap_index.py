@@ -47,3 +47,20 @@ def test_large_site_gets_an_index_whose_parts_hold_every_url(client, publish, se
 def test_unknown_or_out_of_range_parts_are_404(client, db):
     assert client.get("/sitemap-nothing-1.xml").status_code == 404
     assert client.get("/sitemap-articles-99.xml").status_code == 404
+
+
+def test_a_sitemap_of_thousands_of_articles_with_translations(client, db, section):
+    # Regression: one IN list per page broke SQLite past ~1,000 articles.
+    from altavoz.newsroom.models import Article, TranslationGroup
+
+    groups = TranslationGroup.objects.bulk_create(TranslationGroup() for _ in range(1500))
+    Article.objects.bulk_create(
+        Article(group=g, language=lang, title=f"t{g.pk}{lang}", slug=f"t-{g.pk}-{lang}",
+                lede="x", body="x", section=section, status="published",
+                published_at="2026-01-01T00:00Z")
+        for g in groups for lang in ("es", "en")
+    )
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.content.count(b"<url>") >= 3000
+    assert b'hreflang="en"' in response.content
