@@ -5,6 +5,7 @@ edition, so they may carry per-user content and CSRF tokens."""
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve as static_serve
@@ -12,6 +13,13 @@ from django_otp.admin import OTPAdminSite
 
 from altavoz.syndication import sitemap_views
 from altavoz.syndication.views import robots_txt
+
+
+def media_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Cover images and other media. MEDIA_ROOT is read per request, not fixed
+    when this module is imported (tests and tools point it elsewhere)."""
+    return static_serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 # The Django admin demands a verified TOTP device, like every editor page.
 admin.site.__class__ = OTPAdminSite
@@ -30,12 +38,7 @@ urlpatterns = [
     # Attachments are served by their own view, which sets safe headers and keeps
     # drafts' files private; it must come before the generic media route.
     path("media/", include("altavoz.attachments.media_urls")),
-    path(
-        "media/<path:path>",
-        static_serve,
-        {"document_root": settings.MEDIA_ROOT},
-        name="media",
-    ),
+    path("media/<path:path>", media_file, name="media"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -89,7 +89,7 @@ def test_pagination_walks_the_wire_and_rejects_bad_page_numbers(client, publish,
     second = text(client.get("/es/page/2/"))
     assert "Nota 3" in second and "Nota 4" in second and "Nota 2" not in second
     assert 'rel="prev" href="/es/"' in second  # the latest page has one address only
-    assert 'rel="next" href="/es/page/1/"' in second and "Archive page 2" in second
+    assert 'rel="next" href="/es/page/1/"' in second and "Página de archivo 2" in second
     last = text(client.get("/es/page/1/"))
     assert "Nota 6" in last and "Nota 5" in last and 'rel="next"' not in last
     assert 'rel="prev" href="/es/page/2/"' in last
