@@ -1,0 +1,571 @@
+"""The edge's HTTP/1.1 connection: a raw asyncio.Protocol over httptools (llhttp).
+
+One object per connection, callbacks straight from the parser, no framework
+between the bytes and the edition: for an edition path the work per request is
+a dict lookup, a header or two compared, and one transport.write().
+
+Hygiene is part of parsing: limits are checked in the callbacks as bytes
+arrive (URI, header count and size, body size), timeouts are deadlines that a
+once-a-tick sweep enforces (connection.check), and anything malformed or
+ambiguous (request smuggling shapes) ends in 400 and a closed connection, with
+no further byte of that connection parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from typing import TYPE_CHECKING
+
+from httptools import HttpParserCallbackError, HttpParserError, HttpParserUpgrade, HttpRequestParser
+
+from altavoz.shield import addresses, clock, pages, respond
+from altavoz.shield.addresses import PROXY_V1_MAX, ProxyHeaderError, parse_proxy_v1
+from altavoz.shield.edition import Edition
+from altavoz.shield.forwarding import Forwarding, writes_down
+from altavoz.shield.http import BadPath, encoding_code, split_target
+from altavoz.shield.replay import Answer
+from altavoz.shield.request import (
+    FORWARD,
+    HEALTHZ,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    REDIRECT,
+    SERVE,
+    Request,
+)
+from altavoz.shield.routes import query_selects, route
+
+if TYPE_CHECKING:
+    from altavoz.shield.context import EdgeContext
+
+# Connection states, each with its own deadline (forwarding.py sets IDLE and BUSY too).
+WAIT, HEAD, BODY, IDLE, BUSY = range(5)
+# Headers the edge looks at, by lowercase name; every other header is only kept.
+_WATCHED = {b"host": 1, b"accept-encoding": 2, b"if-none-match": 3, b"range": 4,
+            b"if-range": 5, b"transfer-encoding": 6, b"content-length": 7,
+            b"x-forwarded-for": 8, b"accept-language": 9, b"expect": 10}
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_SLICE = 2048  # bytes parsed at once from a big read (see data_received)
+
+
+class _Reject(Exception):
+    """Raised in a parser callback: answer `status` and close."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class _Stop(Exception):
+    """Raised in a parser callback: the connection is closing; parse nothing more."""
+
+
+class EdgeProtocol(Forwarding, asyncio.Protocol):
+    def __init__(self, ctx: EdgeContext) -> None:
+        self.ctx = ctx
+        self.s = ctx.settings
+        self.parser = HttpRequestParser(self)
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self.peer = ""  # the raw address: in memory only, for this connection
+        self.client = ""
+        self.counted = False
+        self.trusted = False
+        self.proxy_wait: bytearray | None = None
+        self.state = WAIT
+        self.deadline = 0.0
+        self.requests = 0
+        self.r = Request()
+        self.busy = False
+        self.backlog: collections.deque[tuple] = collections.deque()
+        self.task: asyncio.Task[None] | None = None
+        self.closing = False
+        self.eof = False
+        self.paused_at = 0.0
+        self.drained: asyncio.Future[None] | None = None
+        self._nets: tuple[str, str] | None = None
+        self.fed = self.chunk_start = 0  # bytes given to the parser, for head size checks
+        self.held = b""  # received, not parsed yet: waits while answers cannot flow
+        self.replay = ctx.replay  # None for a trusted proxy's connection (set below)
+        self.completed = 0  # requests answered during the current feed
+        self.candidate: tuple | None = None  # an answer the replay cache may keep
+        self.out_bytes = 0  # written for the request being forwarded (access log)
+        self.head_raw_limit = self.s.max_header_bytes + self.s.max_uri_bytes + 1024
+        self.max_header_bytes = self.s.max_header_bytes  # read per header: one lookup
+        self.max_headers = self.s.max_headers
+        self.body_timeout = self.s.body_timeout
+        self.header_timeout = self.s.header_timeout
+        self.keepalive_timeout = self.s.keepalive_timeout
+
+    # --- connection -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        ctx = self.ctx
+        ctx.metrics.connections += 1
+        if len(ctx.connections) >= self.s.max_connections:
+            ctx.metrics.connections_refused += 1
+            self.closing = True
+            transport.abort()  # type: ignore[attr-defined]
+            return
+        ctx.connections.add(self)
+        peer = transport.get_extra_info("peername")
+        self.peer = self.client = str(peer[0]) if isinstance(peer, tuple) else "unix"
+        self.trusted = addresses.is_trusted(self.peer, self.s.trusted_proxies)
+        if self.trusted:
+            self.replay = None  # its requests carry per-client headers (X-Forwarded-For)
+        self.deadline = clock.now + self.s.header_timeout
+        if self.trusted and self.s.proxy_protocol:
+            self.proxy_wait = bytearray()  # the client is known after the PROXY line
+        elif not self.trusted:
+            # A trusted proxy carries many clients on its connections; it is not
+            # limited as one client (the next milestone limits per forwarded client).
+            self._admit()
+
+    def _admit(self) -> None:
+        """Count the connection against its client's limit (after PROXY, if any)."""
+        per = self.ctx.per_client
+        count = per.get(self.client, 0)
+        if count >= self.s.max_connections_per_client:
+            self.ctx.metrics.connections_refused += 1
+            self.closing = True
+            self.transport.write(respond.error(429, clock.TAILS[clock.CLOSE],
+                                               retry_after=self.s.retry_after))
+            self.transport.close()
+            return
+        per[self.client] = count + 1
+        self.counted = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        ctx = self.ctx
+        ctx.connections.discard(self)
+        if self.counted:
+            self.counted = False
+            left = ctx.per_client.get(self.client, 1) - 1
+            if left > 0:
+                ctx.per_client[self.client] = left
+            else:
+                ctx.per_client.pop(self.client, None)
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        # Keep the socket open while answers are on their way or requests wait.
+        return self.busy or bool(self.held)
+
+    def pause_writing(self) -> None:
+        self.paused_at = clock.now
+        # A client that does not read stops being read: pipelined requests then
+        # cannot pile up answers in our buffers.
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.paused_at = 0.0
+        self._wake()
+        self._continue()
+
+    def _wake(self) -> None:
+        if self.drained is not None and not self.drained.done():
+            self.drained.set_result(None)
+        self.drained = None
+
+    def check(self, now: float) -> None:
+        """Called by the housekeeping sweep: enforce this connection's deadline."""
+        if self.closing:
+            return
+        if self.paused_at:  # a client reading slowly: only the send timeout applies
+            if now - self.paused_at > self.s.send_timeout:
+                self.ctx.metrics.timeouts += 1
+                self._abort()  # it stopped reading: its buffer would never drain
+        elif self.state != BUSY and now > self.deadline:
+            self.ctx.metrics.timeouts += 1
+            self.closing = True
+            if self.state in (HEAD, BODY):  # slowloris, slow body
+                self.transport.write(respond.error(408, clock.TAILS[clock.CLOSE]))
+            self.transport.close()
+
+    # --- bytes in ---------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        if self.proxy_wait is not None:
+            data = self._proxy_header(data)
+            if not data:
+                return
+        if self.held:
+            self.held += data  # arrived before pause_reading took effect
+            return
+        if len(data) <= _SLICE:  # the common case: one request, or a part of one
+            if self.replay is not None and self.state in (IDLE, WAIT) and not (
+                    self.busy or self.paused_at):
+                answer = self.replay.get(data, self.ctx.loader.edition)
+                if answer is not None:
+                    self._replay(answer)
+                    return
+            self._feed(data)
+            return
+        # A big read may hold hundreds of pipelined requests. Parsed a slice at a
+        # time, they stop being answered once the client stops reading (or a request
+        # is at the origin): the rest waits, unparsed, and reading pauses. Answers
+        # buffered for a client that does not read are bounded by one slice's worth.
+        view = memoryview(data)
+        for start in range(0, len(data), _SLICE):
+            if self.closing:
+                return
+            if self.paused_at or self.busy:
+                self.held = bytes(view[start:])
+                self.transport.pause_reading()
+                return
+            self._feed(view[start:start + _SLICE])
+
+    def _continue(self) -> None:
+        """Answers may flow again (the client read, or the origin answered): parse
+        what was held back, then read again."""
+        if self.closing or self.busy or self.paused_at:
+            return
+        held, self.held = self.held, b""
+        if held:
+            self.data_received(held)
+        if self.closing or self.busy or self.paused_at or self.held:
+            return
+        if self.eof:  # the client said all it had to say, and it has been answered
+            self.closing = True
+            self.transport.close()
+        else:
+            self.transport.resume_reading()
+
+    def _feed(self, data: bytes | memoryview) -> None:
+        boundary = self.state in (IDLE, WAIT)
+        if boundary:
+            # A request begins (there is no on_message_begin callback: one Python
+            # call less per request). Its head has header_timeout from now, not
+            # extended by later bytes: slowloris cannot stretch it.
+            self.state = HEAD
+            self.deadline = clock.now + self.header_timeout
+        self.completed = 0
+        self.candidate = None
+        self.chunk_start = self.fed
+        self.fed += len(data)
+        try:
+            self.parser.feed_data(data)
+        except _Stop:
+            pass
+        except HttpParserCallbackError as exc:
+            cause = exc.__context__
+            if isinstance(cause, _Reject):
+                self._fail(cause.status)
+            elif not isinstance(cause, _Stop):
+                self._fail(400)
+        except HttpParserUpgrade:
+            # CONNECT or Upgrade: answered as plain HTTP already; nothing after it is HTTP/1.1.
+            self._close_when_done()
+        except HttpParserError:
+            self._fail(400)
+        else:
+            # llhttp keeps a header that has not ended yet inside itself, out of the
+            # callbacks' sight: bound the bytes of a head still arriving after the chunk
+            # it began in (a lower bound of its size, so never a false alarm).
+            if self.state == HEAD and self.fed - self.r.first_end > self.head_raw_limit:
+                self._fail(431)
+            elif (self.candidate is not None and boundary and self.completed == 1
+                  and self.state == IDLE and type(data) is bytes and data[-4:] == b"\r\n\r\n"):
+                self._remember(data)
+
+    def _remember(self, data: bytes) -> None:
+        """The read was exactly one request, answered from the edition: keep the
+        answer for the next identical read (replay.py)."""
+        head, body, status, r = self.candidate  # type: ignore[misc]
+        edition = self.ctx.loader.edition
+        if edition is not None and r.keep and r.cl is None and r.te is None:
+            self.replay.put(data, Answer(  # type: ignore[union-attr]
+                edition, head, body, status, r.method.decode("latin-1"),
+                r.path.decode("latin-1"), r.http10, r.keep))
+
+    def _replay(self, answer: Answer) -> None:
+        """Answer a read the replay cache knows: what parsing it would have done."""
+        started = time.perf_counter_ns()
+        self.requests += 1
+        close = (not answer.keep or self.requests >= self.s.max_requests_per_connection
+                 or self.eof)
+        tail = clock.TAILS[clock.CLOSE if close else
+                           clock.KEEP_10 if answer.http10 else clock.KEEP]
+        metrics = self.ctx.metrics
+        if answer.body is None:
+            data = answer.head + tail
+            self.transport.write(data)
+            size = len(data)
+        else:
+            self.transport.writelines((answer.head + tail, answer.body))
+            size = len(answer.head) + len(tail) + len(answer.body)
+        metrics.bytes_sent += size
+        if answer.status == 304:
+            metrics.not_modified += 1
+        else:
+            metrics.edition += 1
+        if self.ctx.log is not None:
+            self.ctx.log.record(self.nets(self.r)[0], answer.method, answer.path,
+                                answer.status, size, (time.perf_counter_ns() - started) // 1000,
+                                answer.edition.id[:12])
+        if close:
+            self.closing = True
+            self.transport.close()
+        else:
+            self.state = IDLE
+            self.deadline = clock.now + self.keepalive_timeout
+
+    def _proxy_header(self, data: bytes) -> bytes:
+        assert self.proxy_wait is not None
+        self.proxy_wait += data
+        end = self.proxy_wait.find(b"\r\n")
+        if end < 0:
+            if len(self.proxy_wait) >= PROXY_V1_MAX:
+                self._abort()
+            return b""
+        line, rest = bytes(self.proxy_wait[:end + 2]), bytes(self.proxy_wait[end + 2:])
+        self.proxy_wait = None
+        try:
+            source = parse_proxy_v1(line)
+        except ProxyHeaderError:
+            self._abort()
+            return b""
+        self.client = source or self.peer
+        self._admit()
+        return b"" if self.closing else rest
+
+    def _abort(self) -> None:
+        self.closing = True
+        self.transport.abort()
+
+    # --- parser callbacks -----------------------------------------------------------------
+
+    def on_url(self, url: bytes) -> None:
+        r = self.r
+        r.url = r.url + url if r.url else url
+        if len(r.url) > self.s.max_uri_bytes:
+            raise _Reject(414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # Per header: an append, a count and one lookup. The head's size is checked when
+        # it is complete (and bounded while it arrives, in data_received).
+        headers = self.r.headers
+        headers.append((name, value))
+        if len(headers) > self.max_headers:
+            raise _Reject(431)
+        r = self.r
+        kind = _WATCHED.get(name.lower())
+        if kind is None:
+            return
+        if kind == 1:
+            r.host += 1
+        elif kind == 2:
+            r.ae = value
+        elif kind == 3:
+            r.inm = value if r.inm is None else r.inm + b"," + value
+        elif kind == 4:
+            r.rng = value
+        elif kind == 5:
+            r.if_range = value
+        elif kind == 6:
+            if r.te is not None:  # two Transfer-Encoding headers: ambiguous framing
+                raise _Reject(400)
+            r.te = value
+        elif kind == 7:
+            r.cl = value
+        elif kind == 8 and self.trusted:
+            r.xff = (r.xff or []) + [value]
+        elif kind == 9:
+            r.al = value
+        elif kind == 10:
+            r.expect = value.lower() == b"100-continue"
+
+    def on_headers_complete(self) -> None:
+        r = self.r
+        # Bytes from the start of the chunk the head began in: an upper bound of its
+        # size. Only when that is over the limit is the exact size added up.
+        if self.fed - r.first_start > self.max_header_bytes and sum(
+                len(n) + len(v) + 4 for n, v in r.headers) + len(r.url) > self.max_header_bytes:
+            raise _Reject(431)
+        parser = self.parser
+        version = parser.get_http_version()
+        if version != "1.1":
+            if version != "1.0":
+                raise _Reject(505)
+            r.http10 = True
+        elif r.host != 1:
+            raise _Reject(400)  # HTTP/1.1 needs exactly one Host (RFC 9112 3.2)
+        if r.host > 1:
+            raise _Reject(400)
+        if r.te is not None and (r.http10 or r.te.strip().lower() != b"chunked"):
+            raise _Reject(400)  # only plain chunked, and never to an HTTP/1.0 request
+        if r.cl is not None and int(r.cl) > self.s.max_body_bytes:
+            raise _Reject(413)
+        r.method = method = parser.get_method()
+        r.keep = parser.should_keep_alive()
+        url = r.url
+        if url[:1] == b"/" and b"?" not in url and b"#" not in url:
+            r.path = url  # the common case, without a call
+        else:
+            try:
+                r.path, r.query = split_target(url)
+            except BadPath:
+                raise _Reject(400) from None
+        edition = self.ctx.loader.edition
+        if method == b"GET" or method == b"HEAD":
+            res = edition.paths.get(r.path) if edition is not None else None
+            if res is not None and (not r.query or not query_selects(r.path,
+                                                                     edition.languages)):
+                r.res = res
+            else:
+                self._route(r, edition)
+        else:
+            self._route(r, edition)
+        if r.action == FORWARD:
+            r.body = []
+        if r.expect and not self.busy:  # the body is wanted (buffered, or read and dropped)
+            self.transport.write(_CONTINUE)
+        self.state = BODY
+        self.deadline = clock.now + self.body_timeout
+
+    @staticmethod
+    def _route(r: Request, edition: Edition | None) -> None:
+        try:
+            route(r, edition)
+        except BadPath:
+            raise _Reject(400) from None
+
+    def on_body(self, body: bytes) -> None:
+        r = self.r
+        r.body_size += len(body)
+        if r.body_size > self.s.max_body_bytes:
+            raise _Reject(413)
+        if r.body is not None:
+            r.body.append(body)
+        self.deadline = clock.now + self.body_timeout
+
+    def on_message_complete(self) -> None:
+        r = self.r
+        # The next request's state, ready before its first byte is parsed (it may be
+        # in this very chunk: pipelining).
+        self.r = following = Request()
+        following.first_start, following.first_end = self.chunk_start, self.fed
+        self.requests += 1
+        close = not r.keep or self.requests >= self.s.max_requests_per_connection or self.eof
+        tail = clock.TAILS[clock.CLOSE if close else clock.KEEP_10 if r.http10 else clock.KEEP]
+        head_only = r.method == b"HEAD"
+        action = r.action
+        metrics = self.ctx.metrics
+        if action == SERVE:
+            if r.inm is None and r.rng is None:  # most requests: pick a variant, send it
+                ae = r.ae
+                variant = r.res.pick[0 if ae is None else encoding_code(ae)]  # type: ignore
+                head, body, status = variant.head, None if head_only else variant.body, 200
+            else:
+                head, body, status = respond.from_resource(
+                    r.res, r.ae, r.inm, r.rng, r.if_range, head_only)  # type: ignore[arg-type]
+            # A body goes out beside its head, not copied into one new bytes object.
+            data = head + tail if body is None else (head + tail, body)
+            if status == 304:
+                metrics.not_modified += 1
+            else:
+                metrics.edition += 1
+            self.completed += 1
+            if self.replay is not None and r.body_size == 0 and not self.busy:
+                self.candidate = (head, body, status, r)
+        elif action == FORWARD:
+            self.completed += 1
+            if self.ctx.origin is not None:
+                self._forward(r, close)
+                if close:
+                    raise _Stop  # nothing after a connection's last request is parsed
+                return
+            # An edge without an origin (a read-only mirror edge) answers at once.
+            metrics.server_errors += 1
+            status = 503
+            lang = r.lang or "es"
+            data = respond.error(503, tail, head_only, r.path.startswith(b"/api/"), lang,
+                                 self.s.retry_after, writes_down(lang))
+        else:
+            data, status = self._answer(r, action, head_only, tail)
+            self.completed += 1
+        self._send(data, close, r, status)
+        if close:
+            raise _Stop
+
+    def _answer(self, r: Request, action: int, head_only: bool,
+                tail: bytes) -> tuple[bytes, int]:
+        edition = self.ctx.loader.edition
+        metrics = self.ctx.metrics
+        if action == REDIRECT:
+            metrics.edition += 1
+            if r.location.startswith(b"HTTP/"):  # a redirect head from the manifest
+                return r.location + tail, 302
+            return respond.redirect(r.location, tail), 301
+        if action == HEALTHZ:
+            return respond.healthz(edition, self.ctx.attack_level, head_only, tail)
+        if action == NOT_FOUND:
+            metrics.client_errors += 1
+            return respond.not_found(edition, r.lang or "es", r.ae, head_only, tail), 404
+        if action == NOT_ALLOWED:
+            metrics.client_errors += 1
+            return respond.error(405, tail, head_only, api=r.path.startswith(b"/api/")), 405
+        metrics.server_errors += 1  # NO_EDITION
+        return respond.error(503, tail, head_only, retry_after=self.s.retry_after,
+                             body=pages.NO_EDITION_PAGE), 503
+
+    def _fail(self, status: int) -> None:
+        """A malformed or over-limit request: answer, close, parse nothing more."""
+        self.ctx.metrics.client_errors += 1
+        api = self.r.url.startswith(b"/api/")
+        self._send(respond.error(status, clock.TAILS[clock.CLOSE], api=api), True, self.r,
+                   status)
+
+    # --- bytes out ----------------------------------------------------------------------------
+
+    def _send(self, data: bytes, close: bool, r: Request, status: int) -> None:
+        if self.busy:  # an earlier pipelined request is still at the origin
+            self.backlog.append((data, close, r, status))
+            if close:
+                self.closing = True
+            return
+        if type(data) is tuple:
+            self.transport.writelines(data)
+            size = len(data[0]) + len(data[1])
+        else:
+            self.transport.write(data)
+            size = len(data)
+        self.ctx.metrics.bytes_sent += size
+        if self.ctx.log is not None:
+            self._log(r, status, size)
+        if close:
+            self.closing = True
+            self.transport.close()
+        else:
+            self.state = IDLE
+            self.deadline = clock.now + self.keepalive_timeout
+
+    def _close_when_done(self) -> None:
+        if self.busy:
+            self.eof = True
+        elif not self.closing:
+            self.closing = True
+            self.transport.close()
+
+    def _log(self, r: Request, status: int, sent: int) -> None:
+        edition = self.ctx.loader.edition
+        self.ctx.log.record(  # type: ignore[union-attr]
+            self.nets(r)[0], r.method.decode("latin-1"), r.path.decode("latin-1"), status,
+            sent, (time.perf_counter_ns() - r.start) // 1000, edition.id[:12] if edition else "")
+
+    def nets(self, r: Request) -> tuple[str, str]:
+        """(log network, origin network) of the request's client."""
+        if r.xff:  # only ever set for a trusted proxy's connection
+            client = addresses.from_forwarded_for(r.xff, self.client, self.s.trusted_proxies)
+            return addresses.log_network(client), addresses.origin_network(client)
+        if self._nets is None:
+            self._nets = (addresses.log_network(self.client),
+                          addresses.origin_network(self.client))
+        return self._nets

@@ -1,0 +1,44 @@
+"""One request's state, as the parser callbacks fill it in."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from altavoz.shield.edition import Resource
+
+# What a parsed request becomes (routes.route decides).
+SERVE, FORWARD, REDIRECT, NOT_FOUND, NOT_ALLOWED, HEALTHZ, NO_EDITION = range(7)
+
+
+class Request:
+    """Defaults live on the class, so a new request costs an almost empty object;
+    only what a request actually carries gets set on it."""
+
+    url = b""
+    path = b"/"
+    query = b""
+    method = b"GET"
+    host = 0
+    first_start = first_end = 0  # where the chunk the request began in starts and ends
+    ae: bytes | None = None  # Accept-Encoding
+    inm: bytes | None = None  # If-None-Match (several headers joined by commas)
+    rng: bytes | None = None  # Range
+    if_range: bytes | None = None
+    te: bytes | None = None  # Transfer-Encoding
+    cl: bytes | None = None  # Content-Length
+    al: bytes | None = None  # Accept-Language
+    xff: list[bytes] | None = None  # X-Forwarded-For, kept only from trusted proxies
+    expect = http10 = False
+    keep = True
+    body: list[bytes] | None = None  # collected only for requests going to the origin
+    body_size = 0
+    action = SERVE
+    res: Resource | None = None
+    location = b""  # a redirect's Location, or a whole redirect head from the manifest
+    lang: str | None = None
+
+    def __init__(self) -> None:
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.start = time.perf_counter_ns()
