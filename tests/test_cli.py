@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 ALTAVOZ = [sys.executable, "-m", "altavoz.cli"]
-COMMANDS = ["init", "seed", "serve", "createuser", "manage"]
+COMMANDS = ["init", "seed", "serve", "createuser", "manage", "build", "export", "verify"]
 
 
 def run(home: Path, *args: str, db_url: str = "", stdin: str | None = None,
