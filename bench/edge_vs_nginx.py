@@ -12,7 +12,11 @@ of the runs is reported: requests/s, p99 latency, the server's CPU time per
 request (user + system, from /proc: less sensitive to other load on the machine
 than requests/s), and the ratios. Both serve the
 identical bytes (checked before measuring); both have access logs off unless
---access-log. A measurement for docs/BENCHMARKS.md, not a test.
+--access-log. wrk repeats one request, so the edge answers it from its replay
+cache (altavoz/shield/replay.py) as it would a flood; --no-replay measures the
+full parse path instead. --bare adds a minimal uvloop+httptools protocol that
+writes the same bytes: the ceiling for a Python edge on this machine.
+A measurement for docs/BENCHMARKS.md, not a test.
 """
 
 from __future__ import annotations
@@ -190,6 +194,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--encoding", default="identity", choices=["identity", "gzip"])
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--no-replay", action="store_true",
+                        help="turn the edge's replay cache off: every request is parsed "
+                             "(wrk repeats one request, which the cache answers unparsed)")
     parser.add_argument("--bare", action="store_true",
                         help="also measure a bare uvloop+httptools protocol answering the "
                              "edge's exact bytes: the ceiling for any Python edge here")
@@ -218,7 +225,8 @@ def main() -> int:
         edge_port, nginx_port = free_port(), free_port()
         env = dict(os.environ, ALTAVOZ_EDGE_ACCESS_LOG="file" if args.access_log else "off",
                    ALTAVOZ_EDGE_METRICS_LISTEN="off", ALTAVOZ_HOME=str(home),
-                   ALTAVOZ_EDGE_MAX_CONNECTIONS_PER_CLIENT="100000")
+                   ALTAVOZ_EDGE_MAX_CONNECTIONS_PER_CLIENT="100000",
+                   ALTAVOZ_EDGE_REPLAY_ENTRIES="0" if args.no_replay else "2048")
         processes.append(subprocess.Popen(
             ["taskset", "-c", SERVER_CPU, sys.executable, "-m", "altavoz.shield",
              "--listen", f"127.0.0.1:{edge_port}", "--home", str(home), "--origin", "none"],
@@ -268,7 +276,8 @@ def main() -> int:
                       f"server CPU {cpu:5.1f} µs/request")
 
         print(f"\nmedian of {args.runs} runs of {args.duration} s, {args.connections} "
-              f"connections, {len(bodies['edge'])}-byte {args.encoding} page, one core each:")
+              f"connections, {len(bodies['edge'])}-byte {args.encoding} page, one core each"
+              f"{' (edge replay cache off)' if args.no_replay else ''}:")
         medians = {}
         for name, runs in results.items():
             medians[name] = tuple(statistics.median(run[i] for run in runs) for i in range(3))
