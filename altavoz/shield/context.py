@@ -49,8 +49,6 @@ class EdgeContext:
                               "Requests at the origin now."),
             "origin_queued": (origin.queued if origin else 0,
                               "Requests waiting for an origin slot now."),
-            "replayed": (self.replay.hits if self.replay else 0,
-                         "Requests answered from the replay cache since start (a counter)."),
         }
 
     def render_metrics(self) -> bytes:

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING
 from altavoz.shield import clock, pages, respond
 from altavoz.shield.http import language_of
 from altavoz.shield.origin import Forward, OriginDown, OriginFailed, Shed
-from altavoz.shield.request import Request
+from altavoz.shield.request import BUSY, IDLE, Request
 from altavoz.shield.routes import DEFAULT_LANGUAGES
 
 if TYPE_CHECKING:
     from altavoz.shield.context import EdgeContext
     from altavoz.shield.settings import EdgeSettings
 
-IDLE, BUSY = 3, 4  # protocol states this module sets (protocol.py defines them all)
 _FORWARD = object()  # marks a forwarded request waiting in the backlog
 
 

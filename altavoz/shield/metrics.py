@@ -19,6 +19,8 @@ _HELP = {
     "client_errors": "Responses with a 4xx status.",
     "server_errors": "Responses with a 5xx status.",
     "shed": "Forwarded requests refused with 503 because the origin queue was full.",
+    "replayed": "Edition answers given from the replay cache, without parsing (included "
+                "in edition and not_modified).",
     "connections": "Connections accepted.",
     "connections_refused": "Connections closed at once (too many in all or per client).",
     "timeouts": "Connections closed by a read or send timeout (slowloris, idle, slow read).",
@@ -28,7 +30,7 @@ _HELP = {
 
 class Metrics:
     edition = not_modified = forwarded = origin_errors = client_errors = server_errors = 0
-    shed = connections = connections_refused = timeouts = bytes_sent = 0
+    shed = replayed = connections = connections_refused = timeouts = bytes_sent = 0
 
     def render(self, gauges: dict[str, tuple[float, str]]) -> bytes:
         lines: list[str] = []

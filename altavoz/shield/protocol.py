@@ -20,19 +20,23 @@ from typing import TYPE_CHECKING
 
 from httptools import HttpParserCallbackError, HttpParserError, HttpParserUpgrade, HttpRequestParser
 
-from altavoz.shield import addresses, clock, pages, respond
-from altavoz.shield.addresses import PROXY_V1_MAX, ProxyHeaderError, parse_proxy_v1
+from altavoz.shield import clock, pages, respond
+from altavoz.shield.connection import Connection
 from altavoz.shield.edition import Edition
 from altavoz.shield.forwarding import Forwarding, writes_down
 from altavoz.shield.http import BadPath, encoding_code, split_target
-from altavoz.shield.replay import Answer
+from altavoz.shield.replay import Replaying
 from altavoz.shield.request import (
+    BODY,
     FORWARD,
+    HEAD,
     HEALTHZ,
+    IDLE,
     NOT_ALLOWED,
     NOT_FOUND,
     REDIRECT,
     SERVE,
+    WAIT,
     Request,
 )
 from altavoz.shield.routes import query_selects, route
@@ -40,8 +44,6 @@ from altavoz.shield.routes import query_selects, route
 if TYPE_CHECKING:
     from altavoz.shield.context import EdgeContext
 
-# Connection states, each with its own deadline (forwarding.py sets IDLE and BUSY too).
-WAIT, HEAD, BODY, IDLE, BUSY = range(5)
 # Headers the edge looks at, by lowercase name; every other header is only kept.
 _WATCHED = {b"host": 1, b"accept-encoding": 2, b"if-none-match": 3, b"range": 4,
             b"if-range": 5, b"transfer-encoding": 6, b"content-length": 7,
@@ -61,7 +63,7 @@ class _Stop(Exception):
     """Raised in a parser callback: the connection is closing; parse nothing more."""
 
 
-class EdgeProtocol(Forwarding, asyncio.Protocol):
+class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
     def __init__(self, ctx: EdgeContext) -> None:
         self.ctx = ctx
         self.s = ctx.settings
@@ -97,98 +99,6 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
         self.header_timeout = self.s.header_timeout
         self.keepalive_timeout = self.s.keepalive_timeout
 
-    # --- connection -------------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        ctx = self.ctx
-        ctx.metrics.connections += 1
-        if len(ctx.connections) >= self.s.max_connections:
-            ctx.metrics.connections_refused += 1
-            self.closing = True
-            transport.abort()  # type: ignore[attr-defined]
-            return
-        ctx.connections.add(self)
-        peer = transport.get_extra_info("peername")
-        self.peer = self.client = str(peer[0]) if isinstance(peer, tuple) else "unix"
-        self.trusted = addresses.is_trusted(self.peer, self.s.trusted_proxies)
-        if self.trusted:
-            self.replay = None  # its requests carry per-client headers (X-Forwarded-For)
-        self.deadline = clock.now + self.s.header_timeout
-        if self.trusted and self.s.proxy_protocol:
-            self.proxy_wait = bytearray()  # the client is known after the PROXY line
-        elif not self.trusted:
-            # A trusted proxy carries many clients on its connections; it is not
-            # limited as one client (the next milestone limits per forwarded client).
-            self._admit()
-
-    def _admit(self) -> None:
-        """Count the connection against its client's limit (after PROXY, if any)."""
-        per = self.ctx.per_client
-        count = per.get(self.client, 0)
-        if count >= self.s.max_connections_per_client:
-            self.ctx.metrics.connections_refused += 1
-            self.closing = True
-            self.transport.write(respond.error(429, clock.TAILS[clock.CLOSE],
-                                               retry_after=self.s.retry_after))
-            self.transport.close()
-            return
-        per[self.client] = count + 1
-        self.counted = True
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closing = True
-        ctx = self.ctx
-        ctx.connections.discard(self)
-        if self.counted:
-            self.counted = False
-            left = ctx.per_client.get(self.client, 1) - 1
-            if left > 0:
-                ctx.per_client[self.client] = left
-            else:
-                ctx.per_client.pop(self.client, None)
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-        self._wake()
-
-    def eof_received(self) -> bool:
-        self.eof = True
-        # Keep the socket open while answers are on their way or requests wait.
-        return self.busy or bool(self.held)
-
-    def pause_writing(self) -> None:
-        self.paused_at = clock.now
-        # A client that does not read stops being read: pipelined requests then
-        # cannot pile up answers in our buffers.
-        self.transport.pause_reading()
-
-    def resume_writing(self) -> None:
-        self.paused_at = 0.0
-        self._wake()
-        self._continue()
-
-    def _wake(self) -> None:
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
-        self.drained = None
-
-    def check(self, now: float) -> None:
-        """Called by the housekeeping sweep: enforce this connection's deadline."""
-        if self.closing:
-            return
-        if self.paused_at:  # a client reading slowly: only the send timeout applies
-            if now - self.paused_at > self.s.send_timeout:
-                self.ctx.metrics.timeouts += 1
-                self._abort()  # it stopped reading: its buffer would never drain
-        elif self.state != BUSY and now > self.deadline:
-            self.ctx.metrics.timeouts += 1
-            self.closing = True
-            if self.state in (HEAD, BODY):  # slowloris, slow body
-                self.transport.write(respond.error(408, clock.TAILS[clock.CLOSE]))
-            self.transport.close()
-
-    # --- bytes in ---------------------------------------------------------------------
-
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
@@ -202,8 +112,8 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
         if len(data) <= _SLICE:  # the common case: one request, or a part of one
             if self.replay is not None and self.state in (IDLE, WAIT) and not (
                     self.busy or self.paused_at):
-                answer = self.replay.get(data, self.ctx.loader.edition)
-                if answer is not None:
+                answer = self.replay.answers.get(data)
+                if answer is not None and answer.edition is self.ctx.loader.edition:
                     self._replay(answer)
                     return
             self._feed(data)
@@ -222,22 +132,6 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
                 return
             self._feed(view[start:start + _SLICE])
 
-    def _continue(self) -> None:
-        """Answers may flow again (the client read, or the origin answered): parse
-        what was held back, then read again."""
-        if self.closing or self.busy or self.paused_at:
-            return
-        held, self.held = self.held, b""
-        if held:
-            self.data_received(held)
-        if self.closing or self.busy or self.paused_at or self.held:
-            return
-        if self.eof:  # the client said all it had to say, and it has been answered
-            self.closing = True
-            self.transport.close()
-        else:
-            self.transport.resume_reading()
-
     def _feed(self, data: bytes | memoryview) -> None:
         boundary = self.state in (IDLE, WAIT)
         if boundary:
@@ -246,6 +140,7 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
             # extended by later bytes: slowloris cannot stretch it.
             self.state = HEAD
             self.deadline = clock.now + self.header_timeout
+            self.r.start = time.perf_counter_ns()
         self.completed = 0
         self.candidate = None
         self.chunk_start = self.fed
@@ -274,73 +169,6 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
             elif (self.candidate is not None and boundary and self.completed == 1
                   and self.state == IDLE and type(data) is bytes and data[-4:] == b"\r\n\r\n"):
                 self._remember(data)
-
-    def _remember(self, data: bytes) -> None:
-        """The read was exactly one request, answered from the edition: keep the
-        answer for the next identical read (replay.py)."""
-        head, body, status, r = self.candidate  # type: ignore[misc]
-        edition = self.ctx.loader.edition
-        if edition is not None and r.keep and r.cl is None and r.te is None:
-            self.replay.put(data, Answer(  # type: ignore[union-attr]
-                edition, head, body, status, r.method.decode("latin-1"),
-                r.path.decode("latin-1"), r.http10, r.keep))
-
-    def _replay(self, answer: Answer) -> None:
-        """Answer a read the replay cache knows: what parsing it would have done."""
-        started = time.perf_counter_ns()
-        self.requests += 1
-        close = (not answer.keep or self.requests >= self.s.max_requests_per_connection
-                 or self.eof)
-        tail = clock.TAILS[clock.CLOSE if close else
-                           clock.KEEP_10 if answer.http10 else clock.KEEP]
-        metrics = self.ctx.metrics
-        if answer.body is None:
-            data = answer.head + tail
-            self.transport.write(data)
-            size = len(data)
-        else:
-            self.transport.writelines((answer.head + tail, answer.body))
-            size = len(answer.head) + len(tail) + len(answer.body)
-        metrics.bytes_sent += size
-        if answer.status == 304:
-            metrics.not_modified += 1
-        else:
-            metrics.edition += 1
-        if self.ctx.log is not None:
-            self.ctx.log.record(self.nets(self.r)[0], answer.method, answer.path,
-                                answer.status, size, (time.perf_counter_ns() - started) // 1000,
-                                answer.edition.id[:12])
-        if close:
-            self.closing = True
-            self.transport.close()
-        else:
-            self.state = IDLE
-            self.deadline = clock.now + self.keepalive_timeout
-
-    def _proxy_header(self, data: bytes) -> bytes:
-        assert self.proxy_wait is not None
-        self.proxy_wait += data
-        end = self.proxy_wait.find(b"\r\n")
-        if end < 0:
-            if len(self.proxy_wait) >= PROXY_V1_MAX:
-                self._abort()
-            return b""
-        line, rest = bytes(self.proxy_wait[:end + 2]), bytes(self.proxy_wait[end + 2:])
-        self.proxy_wait = None
-        try:
-            source = parse_proxy_v1(line)
-        except ProxyHeaderError:
-            self._abort()
-            return b""
-        self.client = source or self.peer
-        self._admit()
-        return b"" if self.closing else rest
-
-    def _abort(self) -> None:
-        self.closing = True
-        self.transport.abort()
-
-    # --- parser callbacks -----------------------------------------------------------------
 
     def on_url(self, url: bytes) -> None:
         r = self.r
@@ -559,13 +387,3 @@ class EdgeProtocol(Forwarding, asyncio.Protocol):
         self.ctx.log.record(  # type: ignore[union-attr]
             self.nets(r)[0], r.method.decode("latin-1"), r.path.decode("latin-1"), status,
             sent, (time.perf_counter_ns() - r.start) // 1000, edition.id[:12] if edition else "")
-
-    def nets(self, r: Request) -> tuple[str, str]:
-        """(log network, origin network) of the request's client."""
-        if r.xff:  # only ever set for a trusted proxy's connection
-            client = addresses.from_forwarded_for(r.xff, self.client, self.s.trusted_proxies)
-            return addresses.log_network(client), addresses.origin_network(client)
-        if self._nets is None:
-            self._nets = (addresses.log_network(self.client),
-                          addresses.origin_network(self.client))
-        return self._nets

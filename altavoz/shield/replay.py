@@ -15,9 +15,18 @@ headers). Anything else takes the normal path, which is also what fills this.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import asyncio
+import time
+from typing import TYPE_CHECKING, NamedTuple
 
+from altavoz.shield import clock
 from altavoz.shield.edition import Edition
+from altavoz.shield.request import IDLE
+
+if TYPE_CHECKING:
+    from altavoz.shield.context import EdgeContext
+    from altavoz.shield.request import Request
+    from altavoz.shield.settings import EdgeSettings
 
 
 class Answer(NamedTuple):
@@ -34,15 +43,9 @@ class Answer(NamedTuple):
 class Replay:
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        # Read directly by the protocol (one dict lookup per read); an answer counts
+        # only if its edition is the one being served.
         self.answers: dict[bytes, Answer] = {}
-        self.hits = 0
-
-    def get(self, data: bytes, edition: Edition | None) -> Answer | None:
-        answer = self.answers.get(data)
-        if answer is None or answer.edition is not edition:
-            return None
-        self.hits += 1
-        return answer
 
     def put(self, data: bytes, answer: Answer) -> None:
         if len(self.answers) >= self.limit:
@@ -50,3 +53,65 @@ class Replay:
             # and a flood of distinct requests only ever costs a refill.
             self.answers.clear()
         self.answers[data] = answer
+
+
+class Replaying:
+    """The protocol's side: remember an answer, give a remembered one. Mixed into
+    protocol.EdgeProtocol, whose data_received looks reads up in `replay.answers`."""
+
+    ctx: EdgeContext
+    s: EdgeSettings
+    transport: asyncio.Transport
+    replay: Replay | None
+    candidate: tuple | None
+    r: Request
+    requests: int
+    eof: bool
+    closing: bool
+    state: int
+    deadline: float
+    keepalive_timeout: float
+
+    def nets(self, r: Request) -> tuple[str, str]: ...  # connection.py
+
+    def _remember(self, data: bytes) -> None:
+        """The read was exactly one request, answered from the edition: keep the
+        answer for the next identical read (replay.py)."""
+        head, body, status, r = self.candidate  # type: ignore[misc]
+        edition = self.ctx.loader.edition
+        if edition is not None and r.keep and r.cl is None and r.te is None:
+            self.replay.put(data, Answer(  # type: ignore[union-attr]
+                edition, head, body, status, r.method.decode("latin-1"),
+                r.path.decode("latin-1"), r.http10, r.keep))
+
+    def _replay(self, answer: Answer) -> None:
+        """Answer a read the replay cache knows: what parsing it would have done."""
+        log = self.ctx.log
+        started = time.perf_counter_ns() if log is not None else 0
+        _edition, head, body, status, method, path, http10, keep = answer
+        self.requests += 1
+        close = not keep or self.requests >= self.s.max_requests_per_connection or self.eof
+        tail = clock.TAILS[clock.CLOSE if close else clock.KEEP_10 if http10 else clock.KEEP]
+        metrics = self.ctx.metrics
+        if body is None:
+            data = head + tail
+            self.transport.write(data)
+            size = len(data)
+        else:
+            self.transport.writelines((head + tail, body))
+            size = len(head) + len(tail) + len(body)
+        metrics.bytes_sent += size
+        metrics.replayed += 1
+        if status == 304:
+            metrics.not_modified += 1
+        else:
+            metrics.edition += 1
+        if log is not None:
+            log.record(self.nets(self.r)[0], method, path, status, size,
+                       (time.perf_counter_ns() - started) // 1000, _edition.id[:12])
+        if close:
+            self.closing = True
+            self.transport.close()
+        else:
+            self.state = IDLE
+            self.deadline = clock.now + self.keepalive_timeout

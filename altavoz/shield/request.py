@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from altavoz.shield.edition import Resource
 
+# Connection states, each with its own deadline (connection.check enforces them).
+WAIT, HEAD, BODY, IDLE, BUSY = range(5)
 # What a parsed request becomes (routes.route decides).
 SERVE, FORWARD, REDIRECT, NOT_FOUND, NOT_ALLOWED, HEALTHZ, NO_EDITION = range(7)
 

@@ -48,11 +48,11 @@ def test_a_repeated_request_is_answered_the_same_without_parsing(ctx: EdgeContex
     first, second, third = answers(ctx, ARTICLE, ARTICLE, ARTICLE)
     assert first == second == third and first.startswith(b"HTTP/1.1 200 ")
     assert b"Content-Encoding: br" in first
-    assert ctx.replay.hits == 2
+    assert ctx.metrics.replayed == 2
     assert ctx.metrics.edition == 3
     # Another connection gets it from the cache too.
     assert answers(ctx, ARTICLE) == [first]
-    assert ctx.replay.hits == 3
+    assert ctx.metrics.replayed == 3
 
 
 @pytest.mark.parametrize("request_bytes", [
@@ -64,7 +64,7 @@ def test_a_repeated_request_is_answered_the_same_without_parsing(ctx: EdgeContex
 def test_replayed_answers_equal_parsed_ones(ctx: EdgeContext, request_bytes: bytes) -> None:
     parsed, replayed = answers(ctx, request_bytes, request_bytes)
     assert parsed == replayed
-    assert ctx.replay.hits == 1
+    assert ctx.metrics.replayed == 1
 
 
 def test_conditional_requests_replay_their_304(ctx: EdgeContext) -> None:
@@ -72,7 +72,7 @@ def test_conditional_requests_replay_their_304(ctx: EdgeContext) -> None:
     request = b"GET /es/ HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag + b"\r\n\r\n"
     parsed, replayed = answers(ctx, request, request)
     assert parsed.startswith(b"HTTP/1.1 304 ") and parsed == replayed
-    assert ctx.replay.hits == 1
+    assert ctx.metrics.replayed == 1
 
 
 @pytest.mark.parametrize("reads", [
@@ -85,7 +85,7 @@ def test_conditional_requests_replay_their_304(ctx: EdgeContext) -> None:
 ])
 def test_other_shapes_are_not_remembered(ctx: EdgeContext, reads: list[bytes]) -> None:
     answers(ctx, *reads)
-    assert ctx.replay.hits == 0
+    assert ctx.metrics.replayed == 0
 
 
 def test_a_trusted_proxys_requests_are_not_replayed(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_a_trusted_proxys_requests_are_not_replayed(tmp_path: Path) -> None:
         trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
     ctx = EdgeContext(settings, loader)
     answers(ctx, ARTICLE, ARTICLE, peer="10.1.2.3")
-    assert ctx.replay.hits == 0
+    assert ctx.metrics.replayed == 0
 
 
 def test_an_edition_switch_forgets_every_answer(ctx: EdgeContext) -> None:
