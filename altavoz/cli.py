@@ -7,6 +7,7 @@ Each subcommand sets up Django only when it needs it, so `altavoz --help` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import sys
@@ -68,6 +69,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from altavoz.search.indexing import rebuild
 
     console.print(f"Search index: {rebuild(console=console)} articles.")
+    from altavoz.editions import changes
+
+    changes.record(changes.FULL)  # the next publish rebuilds the edition whole
     return 0
 
 
@@ -129,6 +133,37 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    _django()
+    from altavoz import config
+    from altavoz.editions.build import BuildError
+    from altavoz.editions.publish import publish, refresh_index, watch
+    from altavoz.editions.render import RenderError
+    from altavoz.editions.store import StoreError
+
+    home = config.home()
+    if args.watch:
+        console.print(f"publishing changes from {home} as they are queued; Ctrl-C stops")
+        with contextlib.suppress(KeyboardInterrupt):
+            watch(home)
+        return 0
+    try:
+        report = publish(home)
+    except (BuildError, RenderError, StoreError) as exc:
+        console.print(f"[red]publish failed:[/] {exc} (the changes stay queued)")
+        return 1
+    indexed = refresh_index(home)  # the search index follows, when articles changed
+    if report is None and indexed is None:
+        console.print("nothing to publish: no change is queued")
+        return 0
+    if report is not None:
+        console.print(report.summary(), soft_wrap=True)
+    if indexed is not None:
+        console.print(f"Edition {indexed}: the search index brought up to date", soft_wrap=True)
+    print(indexed or report.edition)  # the live edition, alone on stdout, for scripts
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from altavoz.editions.export import command
 
@@ -141,12 +176,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return command(args, console)
 
 
+def cmd_mirror(args: argparse.Namespace) -> int:
+    from altavoz.editions.mirror import command
+
+    return command(args, console)
+
+
+def cmd_shield(args: argparse.Namespace) -> int:
+    from altavoz.shield.detector import command
+
+    return command(args, console)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "altavoz.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["altavoz manage", *args.rest])
     return 0
+
+
+def _export_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--edition", metavar="ID", help="edition id (default: the current edition)")
+    p.add_argument(
+        "--base-url", metavar="URL",
+        help="the mirror's address when not at a host root (e.g. https://mirror.example/av/): "
+             "rewrites links in HTML, feeds and JSON",
+    )
+    p.add_argument(
+        "--origin-url", metavar="URL",
+        help="where forms, search and origin-only pages (writing, log-in) point "
+             "(default: $ALTAVOZ_ORIGIN_URL, else the edition's base URL)",
+    )
+    p.add_argument(
+        "--no-origin-links", action="store_true",
+        help="leave forms and origin-only links as they are (an export served at the site's "
+             "own address, with the origin behind it)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,15 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="threads that compress and write (default: one per CPU core)",
     )
 
+    p = add("publish", cmd_publish, "Put the queued changes (articles, comments, moderation) "
+            "into the live edition, rendering only the pages that show them; a whole build "
+            "when none exists yet or a change shows on every page.")
+    p.add_argument("--watch", action="store_true",
+                   help="keep publishing as changes are queued (what `altavoz serve` runs)")
+
     p = add("export", cmd_export, "Write an edition as a static directory any web server can "
             "serve; re-exporting writes only what changed.")
     p.add_argument("dir", metavar="DIR", help="the export directory (created if missing)")
-    p.add_argument("--edition", metavar="ID", help="edition id (default: the current edition)")
-    p.add_argument(
-        "--base-url", metavar="URL",
-        help="the mirror's address when not at a host root (e.g. https://mirror.example/av/): "
-             "rewrites links in HTML, feeds and JSON",
-    )
+    _export_options(p)
 
     p = add("verify", cmd_verify, "Check that an export (directory or URL) is exactly a signed "
             "edition. Exit 0 identical, 1 differences, 2 bad signature or no manifest.")
@@ -213,6 +280,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL",
         help="require links rewritten for exactly this base URL (as `export --base-url`)",
     )
+    p.add_argument(
+        "--origin-url", metavar="URL",
+        help="require forms sent to exactly this origin (default: the address the signed "
+             "edition names)",
+    )
+
+    p = add("mirror", cmd_mirror, "Update static mirrors from the current edition, list the "
+            "pushes, or print the tor configuration of an onion service.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    push = actions.add_parser(
+        "push", help="update a mirror: a directory, [USER@]HOST:PATH or ssh://[USER@]HOST[:PORT]"
+        "/PATH (rsync over ssh), or rsync://HOST/MODULE/PATH", description="Export the edition "
+        "to a mirror, writing only what changed; the manifest goes last.")
+    push.add_argument(
+        "target", metavar="TARGET",
+        help="a directory, [USER@]HOST:PATH or ssh://[USER@]HOST[:PORT]/PATH (rsync over "
+             "ssh), or rsync://HOST/MODULE/PATH (an rsync daemon)",
+    )
+    _export_options(push)
+    push.add_argument(
+        "--rsh", metavar="COMMAND",
+        help="the ssh command for rsync (default: $RSYNC_RSH, else ssh in batch mode), "
+             "e.g. \"ssh -i ~/.ssh/mirror_key\"",
+    )
+    actions.add_parser("onion", help="print a torrc snippet for an onion service of this site",
+                       description="Print the lines to add to torrc for an onion service that "
+                       "serves this site through the edge.")
+    log = actions.add_parser("log", help="list the last mirror pushes",
+                             description="List the last mirror pushes, newest last.")
+    log.add_argument("--last", type=int, default=20, metavar="N", help="how many (default 20)")
+
+    p = add("shield", cmd_shield, "Operate the edge: show or set its attack level by hand; the "
+            "edge follows within a second, without a restart.")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    level = actions.add_parser("level", help="show or set the attack level",
+                               description="Show the operator's attack level, or set it: "
+                               "normal, elevated, under_attack, or auto (the edge decides).")
+    level.add_argument("value", nargs="?", metavar="LEVEL",
+                       choices=["auto", "normal", "elevated", "under_attack"],
+                       help="auto, normal, elevated or under_attack (none: show it)")
 
     p = add("manage", cmd_manage, "Run a Django management command (migrate, shell, …).")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its options")

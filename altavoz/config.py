@@ -7,7 +7,10 @@ whole configuration of a deployment with `env | grep ALTAVOZ_`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -38,6 +41,19 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not value >= minimum:  # also refuses nan
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
@@ -63,11 +79,11 @@ class Listen:
     port: int
 
 
-def listen_address(raw: str | None = None) -> Listen:
+def listen_address(raw: str | None = None, name: str = "ALTAVOZ_LISTEN") -> Listen:
     raw = raw or env_str("ALTAVOZ_LISTEN", "127.0.0.1:8000")
     host, sep, port = raw.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ConfigError(f"ALTAVOZ_LISTEN must be HOST:PORT, got {raw!r}")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must be HOST:PORT, got {raw!r}")
     return Listen(host.strip("[]") or "127.0.0.1", int(port))
 
 
@@ -116,3 +132,78 @@ def _sqlite(path: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
         },
     }
+
+
+# --- addresses: the origin, the onion service, the mirrors ------------------------------
+
+_SITE_URL = re.compile(r"https?://[a-z0-9.\-]+(?::[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](?::[0-9]{1,5})?")
+_ONION_V3 = re.compile(r"[a-z2-7]{56}\.onion")
+
+
+def site_url(raw: str, name: str) -> str:
+    """'https://Example.org/' → 'https://example.org': scheme and host[:port], nothing else.
+    Links are appended to it, so a path, query or user name would corrupt every one."""
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value.lower())
+    if not _SITE_URL.fullmatch(value.lower()) or parts.username or parts.path:
+        raise ConfigError(f"{name} must be http(s)://host[:port], with no path, got {raw!r}")
+    return value.lower()
+
+
+def origin_url(default: str) -> str:
+    """ALTAVOZ_ORIGIN_URL: where a static mirror sends forms, log-in, writing and search."""
+    raw = os.environ.get("ALTAVOZ_ORIGIN_URL", "").strip()
+    return site_url(raw, "ALTAVOZ_ORIGIN_URL") if raw else default.rstrip("/")
+
+
+def onion_address() -> str:
+    """ALTAVOZ_ONION_ADDRESS as a bare host name ('…56 chars….onion'), '' when unset.
+    The URL Tor Browser shows (http://….onion/) is accepted too."""
+    raw = os.environ.get("ALTAVOZ_ONION_ADDRESS", "").strip()
+    if not raw:
+        return ""
+    host = raw.lower()
+    if "://" in host:
+        host = urlsplit(host).hostname or ""
+    host = host.rstrip("/")
+    if not _ONION_V3.fullmatch(host):
+        raise ConfigError(
+            "ALTAVOZ_ONION_ADDRESS must be a v3 onion address: 56 letters a-z and digits 2-7, "
+            f"then .onion, as tor writes it in HiddenServiceDir/hostname; got {raw!r}")
+    if not _onion_checksum_ok(host):
+        raise ConfigError(f"ALTAVOZ_ONION_ADDRESS {raw!r} has a typo: its checksum does not "
+                          "match (copy it again from HiddenServiceDir/hostname)")
+    return host
+
+
+def _onion_checksum_ok(host: str) -> bool:
+    # rend-spec-v3: base32(pubkey[32] | checksum[2] | version[1]), and
+    # checksum = SHA3-256(".onion checksum" | pubkey | version)[:2].
+    raw = base64.b32decode(host.removesuffix(".onion").upper())
+    pubkey, checksum, version = raw[:32], raw[32:34], raw[34:]
+    digest = hashlib.sha3_256(b".onion checksum" + pubkey + version).digest()
+    return version == b"\x03" and digest[:2] == checksum
+
+
+@dataclass(frozen=True)
+class Mirror:
+    name: str
+    url: str
+
+
+def mirrors() -> list[Mirror]:
+    """ALTAVOZ_MIRRORS: 'NAME URL' entries separated by commas, listed on the mirrors page."""
+    raw = os.environ.get("ALTAVOZ_MIRRORS", "")
+    found: list[Mirror] = []
+    for number, entry in enumerate((e.strip() for e in raw.split(",")), 1):
+        if not entry:
+            continue
+        name, _space, url = entry.rpartition(" ")
+        parts = urlsplit(url)
+        if (not name.strip() or parts.scheme not in {"http", "https"} or not parts.hostname
+                or any(c in url for c in "\"'<>\\")):
+            raise ConfigError(
+                f"ALTAVOZ_MIRRORS entry {number} must be a name and an http(s) URL, as in "
+                f"'Espejo Caracas https://espejo.example/'; got {entry!r}")
+        found.append(Mirror(" ".join(name.split()), url))
+    return found

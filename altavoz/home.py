@@ -6,6 +6,7 @@ repository, and written with mode 0600 so only the service user reads them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -16,6 +17,7 @@ KEYS_DIR = "keys"
 SECRET_KEY_FILE = "secret_key"
 SIGNING_KEY_FILE = "signing.key"
 VERIFY_KEY_FILE = "signing.pub"
+EDGE_KEY_FILE = "edge-challenge.key"  # the edges' HMAC key: challenges, clearance cookies
 
 
 def keys_dir(home: Path) -> Path:
@@ -50,7 +52,22 @@ def initialise(home: Path) -> list[str]:
         _write_private(signing, key.encode().hex())
         (keys_dir(home) / VERIFY_KEY_FILE).write_text(key.verify_key.encode().hex() + "\n")
         created.append(str(signing))
+
+    if not (keys_dir(home) / EDGE_KEY_FILE).exists():
+        edge_key(home)
+        created.append(str(keys_dir(home) / EDGE_KEY_FILE))
     return created
+
+
+def edge_key(home: Path) -> bytes:
+    """The edges' HMAC key, made on first use too, since an edge host may never run
+    `altavoz init`. Edges that should honour each other's clearance share this file."""
+    path = keys_dir(home) / EDGE_KEY_FILE
+    if not path.exists():
+        keys_dir(home).mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another edge process made it first
+            _write_private(path, secrets.token_hex(32) + "\n")
+    return bytes.fromhex(path.read_text().strip())
 
 
 def read_secret_key(home: Path) -> str | None:

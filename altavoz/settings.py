@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "altavoz.debate",
     "altavoz.search",
     "altavoz.attachments",
+    "altavoz.editions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "altavoz.newsroom.onion.OnionLocationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,7 +165,26 @@ ALTAVOZ_COMMENT_DAILY_LIMIT = config.env_int("ALTAVOZ_COMMENT_DAILY_LIMIT", 30, 
 # how many editions the store keeps; how long readers may cache a page.
 ALTAVOZ_BASE_URL = config.env_str("ALTAVOZ_BASE_URL", "http://127.0.0.1:8000")
 ALTAVOZ_EDITIONS_KEEP = config.env_int("ALTAVOZ_EDITIONS_KEEP", 5, minimum=1)
+# A patch edition lists every path changed since its full base; past this many
+# the publisher writes a full manifest again, so the edge never holds a huge patch.
+ALTAVOZ_EDITIONS_PATCH_LIMIT = config.env_int("ALTAVOZ_EDITIONS_PATCH_LIMIT", 20_000, minimum=1)
+# How often `altavoz serve`'s publisher looks for queued changes (seconds): two
+# small queries each time; a change is live within about this plus its render time.
+ALTAVOZ_PUBLISH_INTERVAL = config.env_float("ALTAVOZ_PUBLISH_INTERVAL", 0.2, minimum=0.01)
+# The edition's search index is rebuilt whole (its file format cannot delete rows):
+# at most this often (seconds), in the background, once publishing is idle.
+ALTAVOZ_EDITIONS_INDEX_INTERVAL = config.env_float("ALTAVOZ_EDITIONS_INDEX_INTERVAL", 30.0)
+# Peers whose X-Altavoz-Client-Net header the origin believes: the edges in front
+# of it. `altavoz serve` runs the edge on this machine, so loopback by default.
+ALTAVOZ_EDGE_ADDRESSES = frozenset(
+    item.strip() for item in config.env_str("ALTAVOZ_EDGE_ADDRESSES", "127.0.0.1,::1").split(",")
+    if item.strip())
 ALTAVOZ_EDITION_HTML_MAX_AGE = config.env_int("ALTAVOZ_EDITION_HTML_MAX_AGE", 60, minimum=0)
+# Mirrors (docs/EDITIONS.md, "Mirrors"): where a static mirror sends forms and
+# origin-only pages; the site's onion address; the mirrors the public page lists.
+ALTAVOZ_ORIGIN_URL = config.origin_url(ALTAVOZ_BASE_URL)
+ALTAVOZ_ONION_ADDRESS = config.onion_address()
+ALTAVOZ_MIRRORS = config.mirrors()
 
 OTP_TOTP_ISSUER = ALTAVOZ_SITE_NAME
 

@@ -12,7 +12,8 @@ import psycopg
 import pytest
 
 ALTAVOZ = [sys.executable, "-m", "altavoz.cli"]
-COMMANDS = ["init", "seed", "serve", "createuser", "manage", "build", "export", "verify"]
+COMMANDS = ["init", "seed", "serve", "createuser", "manage", "build", "publish", "export", "verify",
+            "mirror", "shield"]
 
 
 def run(home: Path, *args: str, db_url: str = "", stdin: str | None = None,

@@ -71,6 +71,7 @@ def decode(data: bytes, formats: Iterable[str], *, draft_side: int | None = None
                 # Let libjpeg decode at a reduced scale: far less memory for huge photos.
                 image.draft("RGB", (draft_side, draft_side))
             image.load()
+            image.getexif()  # read now, so that a damaged EXIF block is a damaged file
         except ImageProblem:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -15,10 +15,20 @@ from __future__ import annotations
 
 import io
 import logging
+import zlib
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+from pypdf.filters import ASCII85Decode, ASCIIHexDecode, LZWDecode, RunLengthDecode
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NullObject,
+    StreamObject,
+)
 
 from altavoz.attachments.jpeg import strip_jpeg_metadata
 
@@ -38,6 +48,25 @@ _SAFE_URI_SCHEMES = ("http:", "https:", "mailto:")
 _METADATA_KEYS = ("/Metadata", "/PieceInfo")
 # In a markup annotation (a sticky note, a highlight) /T is its author's name.
 _ANNOTATION_PERSONAL_KEYS = ("/T", "/M", "/CreationDate")
+# Stream filters by every name readers accept: the standard ones, and the abbreviations
+# the standard allows in inline images, which readers also take in streams.
+_FILTER_NAMES = {
+    "/ASCIIHexDecode": "/ASCIIHexDecode", "/AHx": "/ASCIIHexDecode",
+    "/ASCII85Decode": "/ASCII85Decode", "/A85": "/ASCII85Decode",
+    "/LZWDecode": "/LZWDecode", "/LZW": "/LZWDecode",
+    "/FlateDecode": "/FlateDecode", "/Fl": "/FlateDecode",
+    "/RunLengthDecode": "/RunLengthDecode", "/RL": "/RunLengthDecode",
+    "/CCITTFaxDecode": "/CCITTFaxDecode", "/CCF": "/CCITTFaxDecode",
+    "/DCTDecode": "/DCTDecode", "/DCT": "/DCTDecode",
+    "/JBIG2Decode": "/JBIG2Decode", "/JPXDecode": "/JPXDecode",
+}
+# The filters that give bytes back, which may hold a JPEG (the others give pixels).
+_BYTE_FILTERS = {"/ASCIIHexDecode": ASCIIHexDecode.decode, "/ASCII85Decode": ASCII85Decode.decode,
+                 "/LZWDecode": LZWDecode.decode, "/RunLengthDecode": RunLengthDecode.decode}
+# Bytes we are willing to decode, in all, to reach the JPEGs of one document. A JPEG
+# under FlateDecode inflates to about its stored size, so honest documents need a
+# fraction of this (the upload limit is 20 MB); more is a deflate bomb.
+MAX_DECODED_BYTES = 100_000_000
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +114,22 @@ def clean_pdf(data: bytes) -> CleanPdf:
     return CleanPdf(cleaned, pages)
 
 
+class _Budget:
+    """What is left of MAX_DECODED_BYTES for this document."""
+
+    def __init__(self) -> None:
+        self.left = MAX_DECODED_BYTES
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise PdfProblem("too_complex")
+
+
 def _inspect_and_strip(root: DictionaryObject) -> None:
     """Walk everything reachable from the catalog: refuse active content, and remove
     metadata in place (pypdf caches resolved objects, so the clone sees the changes)."""
+    budget = _Budget()
     seen: set[tuple[int, int]] = set()
     stack: list = [root]
     nodes = 0
@@ -105,6 +147,8 @@ def _inspect_and_strip(root: DictionaryObject) -> None:
         if isinstance(node, DictionaryObject):
             _check_dictionary(node)
             _strip_dictionary(node)
+            if isinstance(node, StreamObject):
+                _strip_embedded_jpeg(node, budget)
             stack.extend(value for key, value in node.items() if key != "/Parent")
         elif isinstance(node, ArrayObject):
             stack.extend(node)
@@ -131,19 +175,85 @@ def _strip_dictionary(node: DictionaryObject) -> None:
     if is_annotation and node.get("/Subtype") != "/Widget":
         for key in _ANNOTATION_PERSONAL_KEYS:
             node.pop(NameObject(key), None)
-    if isinstance(node, StreamObject) and node.get("/Subtype") == "/Image":
-        _strip_embedded_jpeg(node)
 
 
-def _strip_embedded_jpeg(stream: StreamObject) -> None:
-    """Pictures inside a PDF are often phone photos stored as JPEG, EXIF and GPS included."""
-    filters = stream.get("/Filter")
-    if isinstance(filters, ArrayObject):
-        filters = filters[0] if len(filters) == 1 else None
-    if filters != "/DCTDecode":
+def _strip_embedded_jpeg(stream: StreamObject, budget: _Budget) -> None:
+    """Pictures inside a PDF are often phone photos stored as JPEG, EXIF and GPS included,
+    under DCTDecode, alone or after filters that give bytes back ([/FlateDecode
+    /DCTDecode]), by any of its names. Every stream is looked at, not only those that
+    say they are pictures: a damaged /Subtype still leaves the bytes in the file."""
+    chain = _filters(stream)
+    if not chain:
+        # A JPEG without its filter (the key damaged): no reader shows it, but it tells.
+        if stream._data[:3] == b"\xff\xd8\xff":
+            stream._data = strip_jpeg_metadata(stream._data) or stream._data
         return
-    stripped = strip_jpeg_metadata(stream._data)
+    if chain[-1][0] != "/DCTDecode":
+        if any(name == "/DCTDecode" for name, _ in chain):
+            raise PdfProblem("invalid")  # DCT gives pixels: nothing decodes after it
+        return
+    data = stream._data
+    for name, parms in chain[:-1]:
+        data = _undo(name, parms, data, budget)
+    stripped = strip_jpeg_metadata(data)
     if stripped is None:
         raise PdfProblem("invalid")
     # The raw (still encoded) bytes are what the writer copies; /Length follows them.
+    # Stored as the JPEG alone, under the name every reader knows (deflating a JPEG
+    # again gains next to nothing).
     stream._data = stripped
+    stream[NameObject("/Filter")] = NameObject("/DCTDecode")
+    dct_parms = chain[-1][1]
+    if isinstance(dct_parms, DictionaryObject):
+        stream[NameObject("/DecodeParms")] = dct_parms
+    else:
+        stream.pop(NameObject("/DecodeParms"), None)
+
+
+def _filters(stream: StreamObject) -> list[tuple[str, object]]:
+    """The stream's filters in decoding order, by standard name, each with its
+    parameters. A filter no reader knows is refused: whatever it hides, a picture
+    too, could not be cleaned."""
+    filters = _resolved(stream.get("/Filter"))
+    if filters is None:
+        return []
+    parms = _resolved(stream.get("/DecodeParms"))
+    if isinstance(filters, NameObject):
+        filters, parms = [filters], [parms]
+    elif isinstance(filters, ArrayObject):
+        filters = [_resolved(name) for name in filters]
+        parms = ([_resolved(p) for p in parms] if isinstance(parms, ArrayObject)
+                 else [None] * len(filters))
+    else:
+        raise PdfProblem("invalid")
+    chain = []
+    for name, parm in zip_longest(filters, parms[:len(filters)]):
+        if not isinstance(name, NameObject) or name not in _FILTER_NAMES:
+            raise PdfProblem("invalid")
+        chain.append((_FILTER_NAMES[name], parm))
+    return chain
+
+
+def _resolved(value: object) -> object:
+    """An indirect reference followed; a PDF null as None."""
+    if isinstance(value, IndirectObject):
+        value = value.get_object()
+    return None if isinstance(value, NullObject) else value
+
+
+def _undo(name: str, parms: object, data: bytes, budget: _Budget) -> bytes:
+    """`data` with one filter before a JPEG undone, within the document's budget."""
+    if isinstance(parms, DictionaryObject) and parms.get("/Predictor", 1) != 1:
+        raise PdfProblem("invalid")  # predictors are for pixels, never before a JPEG
+    if name == "/FlateDecode":
+        inflate = zlib.decompressobj()
+        try:
+            out = inflate.decompress(data, max(budget.left, 0) + 1)
+        except zlib.error as exc:
+            raise PdfProblem("invalid") from exc
+    elif name in _BYTE_FILTERS:
+        out = _BYTE_FILTERS[name](data)
+    else:
+        raise PdfProblem("invalid")  # CCITT, JBIG2 and JPX give pixels, not a JPEG
+    budget.spend(len(out))
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -36,9 +37,18 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from altavoz.editions import compress, paths, signing, store
-from altavoz.editions.manifest import Manifest, PathEntry, Site, Variant, variants_by_blob
+from altavoz.editions import compress, deps, listings, paths, plan, signing, store
+from altavoz.editions.manifest import (
+    Manifest,
+    PathEntry,
+    Site,
+    Variant,
+    scan_base,
+    variants_by_blob,
+)
 from altavoz.editions.render import BaseUrl, Rendered, Renderer, RenderError
+from altavoz.newsroom.models import Article
+from altavoz.newsroom.views.listing import known_ids
 from altavoz.search import documents, fts5
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -113,13 +123,19 @@ def build(home: Path | None = None, *, console: Console | None = None,
                 from django.core.management import call_command
 
                 call_command("collectstatic", interactive=False, verbosity=0)
+            # What this edition shows, read before rendering: a change made during
+            # the build is then a difference the publisher finds afterwards.
+            shown = _Shown()
             builder = _Builder(home, base, blobs, _known_variants(home, previous), console,
                                workers or os.cpu_count() or 1)
-            manifest = builder.run(previous, signing.public_key_hex(key))
+            with known_ids(shown.by_address()):
+                manifest = builder.run(previous, signing.public_key_hex(key))
             blobs.sync()
             data = manifest.encode()
             written = store.write_edition(home, data, signing.sign(data, key))
+            shown.save(home, written, manifest)
             store.set_current(home, written)
+            shown.clear_queue()
         except BaseException as exc:
             _undo(home, blobs, written)
             if _is_disk_full(exc):
@@ -171,9 +187,86 @@ def _known_variants(home: Path, previous: str | None) -> dict:
     if previous is None:
         return {}
     try:
-        return variants_by_blob(store.read_manifest_bytes(home, previous))
+        data = store.read_manifest_bytes(home, previous)
+        base = scan_base(data)
+        known = variants_by_blob(store.read_manifest_bytes(home, base)) if base else {}
+        return known | variants_by_blob(data)
     except (store.StoreError, OSError):
         return {}  # a damaged previous manifest only costs compression time
+
+
+def store_page(blobs: store.BlobStore, known: dict, page: Rendered
+               ) -> tuple[str, int, Variant | None, Variant | None]:
+    """On a worker thread: the identity blob, then its smaller encodings, unless
+    `known` (identity blob → variants) already has them."""
+    body = page.body
+    sha = blobs.put(body, hashlib.sha256(body).hexdigest())
+    found = known.get(sha)
+    if found is not None and all(v is None or blobs.has(v.blob, v.size) for v in found):
+        blobs.count_reused(sum(v is not None for v in found))
+        return sha, len(body), found[0], found[1]
+    gz, br = compress.variants(body, page.content_type)
+    made = tuple(None if v is None else Variant(blobs.put(v), len(v)) for v in (gz, br))
+    known[sha] = made  # the same bytes at another path (a dict set is atomic)
+    return sha, len(body), made[0], made[1]
+
+
+def site_of(base: BaseUrl, public_key: str) -> Site:
+    return Site(
+        name=settings.ALTAVOZ_SITE_NAME, base_url=base.url, languages=paths.languages(),
+        default_language=settings.LANGUAGE_CODE, public_key=public_key,
+        onion=settings.ALTAVOZ_ONION_ADDRESS or None,
+    )
+
+
+def redirects() -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        return {"/": reverse("newsroom:front")}
+
+
+class _Shown:
+    """What a full build's edition shows (deps.py), and the queued changes it covers."""
+
+    def __init__(self) -> None:
+        from altavoz.editions.models import PendingChange
+
+        self.started = timezone.now()
+        self.queue = PendingChange.objects.order_by("-id").values_list("id", flat=True).first()
+        self.lists, self.facts = listings.everything(self.started)
+        self.lists[plan.SITEMAP_KEY] = list(
+            Article.objects.listed().order_by("pk").values_list("pk", flat=True))
+        self.own = paths.own_paths(None)
+
+    def by_address(self) -> dict[str, list[int]]:
+        """Each listing's ids by its addresses, for newsroom.views.listing.known_ids."""
+        found: dict[str, list[int]] = {}
+        for key, ids in self.lists.items():
+            listing = listings.get(key, existing_only=False)
+            if listing is not None and not listing.single:
+                found.update(dict.fromkeys(listing.bases, ids))
+        return found
+
+    def save(self, home: Path, edition: str, manifest: Manifest) -> None:
+        with deps.opened(home) as shown, shown.db:
+            shown.replace_all(self.lists, (
+                (pk, listings.keys_of(fact), self.own[pk]) for pk, fact in self.facts.items()
+                if pk in self.own))
+            shown.set_meta("edition", edition)
+            shown.set_meta("base", edition)
+            shown.set_meta("due_checked", self.started.isoformat())
+            shown.set_meta("search_index", json.dumps(manifest.search_index.to_json()))
+            shown.set_meta("site", json.dumps(manifest.site.to_json(), sort_keys=True))
+            shown.set_meta("sitemap_pending", "[]")
+            shown.set_meta("generation", "0")  # the index just built covers everything
+            shown.set_meta("indexed", "0")
+            shown.set_meta(plan.SITEMAP_PARTS, json.dumps(
+                [path for path in manifest.paths if path.startswith("/sitemap-")]))
+
+    def clear_queue(self) -> None:
+        from altavoz.editions.models import PendingChange
+
+        if self.queue is not None:
+            PendingChange.objects.filter(id__lte=self.queue).delete()
 
 
 class _Builder:
@@ -225,8 +318,8 @@ class _Builder:
             index = self._search_index()
             self.progress.update(self.task, description="done")
         return Manifest(
-            site=self._site(public_key), paths=dict(sorted(self.entries.items())),
-            search_index=index, redirects=self._redirects(), previous=previous,
+            site=site_of(self.base, public_key), paths=dict(sorted(self.entries.items())),
+            search_index=index, redirects=redirects(), previous=previous,
         )
 
     def _render(self, pool: ThreadPoolExecutor, pages: list[str], media: list[str]) -> None:
@@ -264,17 +357,7 @@ class _Builder:
         self.progress.advance(self.task)
 
     def _store(self, page: Rendered) -> tuple[str, int, Variant | None, Variant | None]:
-        """On a worker thread: the identity blob, then its smaller encodings."""
-        body = page.body
-        sha = self.blobs.put(body, hashlib.sha256(body).hexdigest())
-        known = self.known.get(sha)
-        if known is not None and all(v is None or self.blobs.has(v.blob, v.size) for v in known):
-            self.blobs.count_reused(sum(v is not None for v in known))
-            return sha, len(body), known[0], known[1]
-        gz, br = compress.variants(body, page.content_type)
-        made = tuple(None if v is None else Variant(self.blobs.put(v), len(v)) for v in (gz, br))
-        self.known[sha] = made  # the same bytes at another path (a dict set is atomic)
-        return sha, len(body), made[0], made[1]
+        return store_page(self.blobs, self.known, page)
 
     def _sitemap_parts(self, body: bytes) -> list[str]:
         """An index's parts, as paths: they must be in the edition too."""
@@ -291,25 +374,20 @@ class _Builder:
         return parts
 
     def _search_index(self) -> Variant:
-        """The edge's search index: due, published articles only. A scheduled
-        article's words must not be readable in a public file before it is out."""
-        now = timezone.now()
         temp = self.blobs.temp_path()
         try:
-            due = (d for d in documents.iter_all() if d.published_at <= now)
-            fts5.build_file(temp, due)
+            index_file(temp)
             size = temp.stat().st_size
             return Variant(self.blobs.put_file(temp), size)
         finally:
             temp.unlink(missing_ok=True)
 
-    def _site(self, public_key: str) -> Site:
-        return Site(
-            name=settings.ALTAVOZ_SITE_NAME, base_url=self.base.url,
-            languages=paths.languages(), default_language=settings.LANGUAGE_CODE,
-            public_key=public_key,
-        )
 
-    def _redirects(self) -> dict[str, str]:
-        with translation.override(settings.LANGUAGE_CODE):
-            return {"/": reverse("newsroom:front")}
+def index_file(target: Path) -> int:
+    """The edge's search index: due, published articles only. A scheduled
+    article's words must not be readable in a public file before it is out.
+    With what a results page shows of each (fts5's search_result), the edge
+    answers searches from it alone (altavoz/shield/search.py)."""
+    now = timezone.now()
+    return fts5.build_file(target, (d for d in documents.iter_all(shown=True)
+                                    if d.published_at <= now))

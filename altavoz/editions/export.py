@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
+from altavoz import config
 from altavoz.editions import compress, layout, store
-from altavoz.editions.layout import Entry, Rewriter
+from altavoz.editions.layout import Entry
+from altavoz.editions.origin_links import ORIGIN_FILE, MirrorRewriter, for_export, signed_origin
 
 CHUNK = 1 << 16
 
@@ -39,6 +41,7 @@ class ExportReport:
     removed: list[str] = field(default_factory=list)
     rewritten: int = 0
     rewritten_for: str | None = None
+    origin_url: str | None = None  # where forms and origin-only links were sent
 
     @property
     def unchanged(self) -> int:
@@ -60,6 +63,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _check_origin_url(origin_url: str) -> str:
+    try:
+        return config.site_url(origin_url, "--origin-url")
+    except config.ConfigError as exc:
+        raise ExportError(str(exc)) from exc
+
+
 def check_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
@@ -69,9 +79,15 @@ def check_base_url(base_url: str) -> str:
 
 
 def export(home: Path, target: Path, *, edition: str | None = None,
-           base_url: str | None = None,
+           base_url: str | None = None, origin_links: bool = False,
+           origin_url: str | None = None,
            progress: Callable[[int, int], None] | None = None) -> ExportReport:
-    """Write edition `edition` (default: the current one) of `home` into `target`."""
+    """Write edition `edition` (default: the current one) of `home` into `target`.
+
+    With `origin_links` (the CLI's default), forms and links to origin-only pages
+    point to `origin_url`, by default the address the edition vouches for
+    (origin_links.signed_origin): a static mirror cannot answer them.
+    """
     try:
         edition_id = edition or store.current_id(home)
     except store.StoreError as exc:
@@ -79,25 +95,28 @@ def export(home: Path, target: Path, *, edition: str | None = None,
     if not edition_id:
         raise ExportError(f"no edition in {home}: run `altavoz build` first")
     try:
-        manifest_bytes, manifest = store.read_manifest(home, edition_id)
+        manifest_bytes, manifest = store.read_resolved(home, edition_id)
         signature = store.read_signature(home, edition_id)
+        base = store.base_id(home, edition_id)
+        base_files = (store.read_manifest_bytes(home, base), store.read_signature(home, base)
+                      ) if base else None
     except (store.StoreError, OSError, ValueError) as exc:
         raise ExportError(f"cannot read edition {edition_id}: {exc}") from exc
 
-    origin = manifest.get("site", {}).get("base_url", "")
-    rewriter = None
     if base_url:
         base_url = check_base_url(base_url)
-        if base_url.rstrip("/") != origin.rstrip("/"):
-            rewriter = Rewriter(origin, base_url)
+    if origin_links or origin_url:
+        origin_url = _check_origin_url(origin_url or signed_origin(manifest))
+    rewriter = for_export(manifest, base_url, origin_url)
+    rewritten_for = rewriter.base_url if rewriter else None
     try:
-        entries = layout.plan(manifest, layout.base_prefix(base_url) if rewriter else "")
+        entries = layout.plan(manifest, layout.base_prefix(rewritten_for) if rewritten_for else "")
     except layout.LayoutError as exc:
         raise ExportError(str(exc)) from exc
 
     target.mkdir(parents=True, exist_ok=True)
     old = _read_records(target)
-    report = ExportReport(edition_id, rewritten_for=base_url if rewriter else None)
+    report = ExportReport(edition_id, rewritten_for=rewritten_for, origin_url=origin_url)
     records: dict[str, _Record] = {}
     writer = _Writer(target, old, records, report)
     rewritten: dict[str, bytes] = {}  # identity relpath → its rewritten bytes
@@ -119,10 +138,15 @@ def export(home: Path, target: Path, *, edition: str | None = None,
             progress(done, total)
 
     # Control files last: a mirror never announces a manifest whose pages are not there.
+    if base_files:  # a patch is checked against its base: both travel together
+        writer.put_bytes(layout.BASE_FILE, base_files[0])
+        writer.put_bytes(layout.BASE_SIGNATURE_FILE, (base_files[1].strip() + "\n").encode())
     writer.put_bytes(layout.MANIFEST_FILE, manifest_bytes)
     writer.put_bytes(layout.SIGNATURE_FILE, (signature.strip() + "\n").encode())
-    if rewriter:
-        writer.put_bytes(layout.REWRITTEN_FOR, (base_url + "\n").encode())
+    if rewritten_for:
+        writer.put_bytes(layout.REWRITTEN_FOR, (rewritten_for + "\n").encode())
+    if origin_url:
+        writer.put_bytes(ORIGIN_FILE, (origin_url + "\n").encode())
 
     for relpath in sorted(set(old) - set(records)):
         _remove(target, relpath)
@@ -131,7 +155,7 @@ def export(home: Path, target: Path, *, edition: str | None = None,
     return report
 
 
-def _put_rewritten(writer: _Writer, entry: Entry, rewriter: Rewriter,
+def _put_rewritten(writer: _Writer, entry: Entry, rewriter: MirrorRewriter,
                    rewritten: dict[str, bytes], blob: Path) -> None:
     if entry.variant == "identity":
         original = blob.read_bytes()
@@ -285,28 +309,49 @@ def _write_records(root: Path, records: dict[str, _Record]) -> None:
     os.replace(tmp, path)
 
 
+def origin_options(args: argparse.Namespace) -> dict:
+    """`--origin-url`, `--no-origin-links` and ALTAVOZ_ORIGIN_URL, as export()'s arguments."""
+    if getattr(args, "no_origin_links", False):
+        return {"origin_links": False, "origin_url": None}
+    configured = os.environ.get("ALTAVOZ_ORIGIN_URL", "").strip()
+    if configured and not args.origin_url:
+        return {"origin_links": True,
+                "origin_url": config.site_url(configured, "ALTAVOZ_ORIGIN_URL")}
+    return {"origin_links": True, "origin_url": args.origin_url}
+
+
+def summary(report: ExportReport, where: str, *, counts: bool = True) -> list[str]:
+    """What an export changed, and what a reader of the mirror will find rewritten."""
+    lines = [f"{report.files} files: {len(report.written)} written, {report.unchanged} "
+             f"unchanged, {len(report.removed)} removed"] if counts else []
+    if report.origin_url:
+        lines.append(f"forms, search and origin-only pages (writing, log-in, comments) point to "
+                     f"{report.origin_url}")
+    if report.rewritten_for:
+        lines.append(f"links rewritten for base URL {report.rewritten_for}")
+    if report.rewritten_for or report.origin_url:
+        options = f" --base-url {report.rewritten_for}" if report.rewritten_for else ""
+        lines.append(f"{report.rewritten} pages rewritten (and their .gz/.br); verify them "
+                     f"with: altavoz verify {where} --key KEY{options}")
+    return lines
+
+
 def command(args: argparse.Namespace, console: Console) -> int:
     """`altavoz export`: the CLI face of `export`, with a progress bar and a summary."""
     from rich.progress import Progress
-
-    from altavoz import config
 
     target = Path(args.dir)
     try:
         with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("Exporting", total=None)
             report = export(config.home(), target, edition=args.edition, base_url=args.base_url,
+                            **origin_options(args),
                             progress=lambda done, total: bar.update(task, completed=done,
                                                                     total=total))
     except ExportError as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2
     print(f"exported edition {report.edition_id} to {target}")
-    print(f"{report.files} files: {len(report.written)} written, {report.unchanged} unchanged, "
-          f"{len(report.removed)} removed")
-    if report.rewritten_for:
-        print(f"links rewritten for base URL {report.rewritten_for} in {report.rewritten} pages "
-              "(and their .gz/.br); "
-              f"verify them with: altavoz verify {target} --key KEY "
-              f"--base-url {report.rewritten_for}")
+    for line in summary(report, str(target)):
+        print(line)
     return 0

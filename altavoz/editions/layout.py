@@ -17,11 +17,15 @@ WELL_KNOWN = ".well-known/altavoz"
 MANIFEST_FILE = f"{WELL_KNOWN}/manifest.json"
 SIGNATURE_FILE = f"{WELL_KNOWN}/manifest.sig"
 PUBLIC_KEY_FILE = f"{WELL_KNOWN}/public-key"
+# When the manifest is a patch (format 2), its full base manifest and signature.
+BASE_FILE = f"{WELL_KNOWN}/base.json"
+BASE_SIGNATURE_FILE = f"{WELL_KNOWN}/base.sig"
 # Written by the exporter for itself: the files it owns, and the base URL it rewrote for.
 FILE_LIST = f"{WELL_KNOWN}/export-files.txt"
 REWRITTEN_FOR = f"{WELL_KNOWN}/rewritten-for"
 CONTROL_FILES = frozenset(
-    {MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE, FILE_LIST, REWRITTEN_FOR})
+    {MANIFEST_FILE, SIGNATURE_FILE, PUBLIC_KEY_FILE, FILE_LIST, REWRITTEN_FOR, BASE_FILE,
+     BASE_SIGNATURE_FILE})
 
 # A directory-like path is written as DIR/index.<ext>; the extension is what makes a
 # static server (nginx's mime.types, Apache, any CDN) send the right Content-Type.

@@ -16,6 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 FORMAT = 1
+# A patch: the paths that differ from a full (format 1) base manifest, named by
+# id. Publishing one article writes a few kilobytes instead of the whole site's
+# manifest (hundreds of megabytes at 100,000 articles); see docs/EDITIONS.md.
+PATCH_FORMAT = 2
 
 
 def canonical(obj: Any) -> bytes:
@@ -100,10 +104,15 @@ class Site:
     languages: list[str]
     default_language: str
     public_key: str
+    onion: str | None = None  # the site's onion service host: edges send Onion-Location
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "base_url": self.base_url, "languages": list(self.languages),
-                "default_language": self.default_language, "public_key": self.public_key}
+        data: dict[str, Any] = {
+            "name": self.name, "base_url": self.base_url, "languages": list(self.languages),
+            "default_language": self.default_language, "public_key": self.public_key}
+        if self.onion:  # absent, not null, when unset: older editions keep their bytes
+            data["onion"] = self.onion
+        return data
 
 
 @dataclass
@@ -114,9 +123,13 @@ class Manifest:
     redirects: dict[str, str] = field(default_factory=dict)
     previous: str | None = None
     created: str = field(default_factory=utc_now)
+    # A patch: `paths` holds only what differs from the full manifest `base`,
+    # and `removed` the base's paths this edition no longer has.
+    base: str | None = None
+    removed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": FORMAT,
             "created": self.created,
             "previous": self.previous,
@@ -125,9 +138,42 @@ class Manifest:
             "search_index": self.search_index.to_json(),
             "paths": {path: entry.to_json() for path, entry in self.paths.items()},
         }
+        if self.base is not None:
+            data.update(format=PATCH_FORMAT, base=self.base, removed=sorted(self.removed))
+        return data
 
     def encode(self) -> bytes:
         return canonical(self.to_json())
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read as an edition; the message says why."""
+
+
+def is_patch(data: dict[str, Any]) -> bool:
+    return data.get("format") == PATCH_FORMAT
+
+
+def resolve(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """The full (format 1) content of a patch on its base: what every reader of
+    a whole edition (export, verify, the edge) works on. Neither is changed."""
+    if base.get("format") != FORMAT:
+        raise ManifestError(f"the base of a patch must be a full manifest (format {FORMAT})")
+    paths = dict(base.get("paths") or {})
+    for path in patch.get("removed") or ():
+        paths.pop(path, None)
+    paths.update(patch.get("paths") or {})
+    resolved = {key: value for key, value in patch.items() if key not in {"base", "removed"}}
+    resolved.update(format=FORMAT, paths=dict(sorted(paths.items())))
+    return resolved
+
+
+def check_format(data: dict[str, Any]) -> None:
+    if data.get("format") not in {FORMAT, PATCH_FORMAT}:
+        raise ManifestError(f"unknown manifest format {data.get('format')!r}; this altavoz "
+                            f"reads formats {FORMAT} (full) and {PATCH_FORMAT} (patch)")
+    if is_patch(data) and not re.fullmatch(r"[0-9a-f]{64}", str(data.get("base"))):
+        raise ManifestError("a patch manifest must name its base edition")
 
 
 def referenced_blobs(data: dict[str, Any]) -> set[str]:
@@ -150,6 +196,7 @@ def referenced_blobs(data: dict[str, Any]) -> set[str]:
 # when only its blob names are wanted.
 _BLOB = re.compile(rb'"blob":"([0-9a-f]{64})"')
 _PREVIOUS = re.compile(rb'"previous":(?:"([0-9a-f]{64})"|null)')
+_BASE = re.compile(rb'"base":"([0-9a-f]{64})"')
 _ENTRY = re.compile(
     rb'\{"blob":"([0-9a-f]{64})",'
     rb'(?:"br":\{"blob":"([0-9a-f]{64})","size":([0-9]+)\},)?'
@@ -167,6 +214,16 @@ def scan_previous(manifest_bytes: bytes) -> str | None:
     # The top-level key sorts after "paths": the last match is the one.
     found = _PREVIOUS.findall(manifest_bytes)
     return found[-1].decode() if found and found[-1] else None
+
+
+def scan_base(manifest_bytes: bytes) -> str | None:
+    """A patch's base id. Top-level "base" sorts before "created" and "format",
+    and any "base" inside a path or header would be an escaped string: the
+    first match, if the manifest is a patch, is it."""
+    if b'"format":2' not in manifest_bytes:
+        return None
+    found = _BASE.search(manifest_bytes)
+    return found.group(1).decode() if found else None
 
 
 Variants = tuple[Variant | None, Variant | None]

@@ -19,7 +19,7 @@ import mimetypes
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -135,7 +135,8 @@ def page_paths() -> list[str]:
     for lang in languages():
         with translation.override(lang):
             paths += _listing(reverse("newsroom:front"), public.front_items(lang).count())
-            paths += [reverse("newsroom:about"), reverse("newsroom:search"),
+            paths += [reverse("newsroom:about"), reverse("newsroom:mirrors"),
+                      reverse("newsroom:search"), reverse("newsroom:search_shell"),
                       reverse("syndication:latest"), reverse("syndication:latest_rss")]
             paths += _listing(reverse("newsroom:hidden"), hidden)
             paths += _listing(reverse("newsroom:moderation_log"), decisions)
@@ -235,3 +236,32 @@ def _static_type(name: str) -> str:
     if guessed.startswith("text/") or guessed in {"application/javascript", "application/json"}:
         return f"{guessed}; charset=utf-8"
     return guessed
+
+
+def own_paths(article_ids: Iterable[int] | None) -> dict[int, list[str]]:
+    """The paths that belong to each of these articles, if public: its page, its
+    comment feed, its API read, its cover and files. What the publisher renders
+    when the article changes, and removes when it stops being public. None:
+    every public article, for the full build."""
+    ids = None if article_ids is None else list(article_ids)
+    found: dict[int, list[str]] = {}
+    rows = Article.objects.public().filter(language__in=languages())
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    reversers = {lang: (_fast_reverse("newsroom:article", lang),
+                        _fast_reverse("syndication:article_comments", lang),
+                        _fast_reverse("api-v1:article", lang, lang=lang)) for lang in languages()}
+    media = settings.MEDIA_URL.startswith("/")
+    for pk, lang, slug, cover in rows.values_list("pk", "language", "slug", "cover").iterator(
+            chunk_size=5000):
+        found[pk] = [reverse_one(slug) for reverse_one in reversers[lang]]
+        if cover and media:
+            found[pk].append(default_storage.url(cover))
+    if media:
+        attachments = Attachment.objects.filter(article__in=Article.objects.public().values("pk"))
+        if ids is not None:
+            attachments = attachments.filter(article_id__in=list(found))
+        for attachment in attachments.order_by("pk").only("article_id", "file", "renditions"):
+            found[attachment.article_id] += [default_storage.url(name)
+                                             for name in attachment.stored_names()]
+    return found

@@ -27,10 +27,11 @@ from altavoz.config import ConfigError
 
 # Headers an edition does not copy: the manifest has fields for them (type,
 # lang, etag, cache), the edge computes them (length, date), or they make no
-# sense for bytes that are the same for every reader (Vary).
+# sense for bytes that are the same for every reader (Vary). Onion-Location is
+# the same for every page of the site: the edge adds it from the site's address.
 _NOT_COPIED = {
     "content-type", "content-language", "content-length", "vary", "cache-control",
-    "expires", "etag", "last-modified", "date", "set-cookie",
+    "expires", "etag", "last-modified", "date", "set-cookie", "onion-location",
 }
 
 

@@ -24,7 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from altavoz.editions.manifest import edition_id, scan_blobs, scan_previous
+from altavoz.editions.manifest import (
+    ManifestError,
+    check_format,
+    edition_id,
+    is_patch,
+    resolve,
+    scan_base,
+    scan_blobs,
+    scan_previous,
+)
 
 EDITIONS = "editions"
 BLOBS = "blobs"
@@ -88,6 +97,25 @@ def read_manifest_bytes(home: Path, edition: str) -> bytes:
     if edition_id(data) != edition:
         raise StoreError(f"the manifest of edition {edition} is damaged (its hash differs)")
     return data
+
+
+def read_resolved(home: Path, edition: str) -> tuple[bytes, dict[str, Any]]:
+    """(the edition's own signed bytes, its full content): a patch comes back
+    merged onto its base, so callers see every path either way."""
+    data, manifest = read_manifest(home, edition)
+    try:
+        check_format(manifest)
+        if is_patch(manifest):
+            _base_bytes, base = read_manifest(home, manifest["base"])
+            manifest = resolve(base, manifest)
+    except ManifestError as exc:
+        raise StoreError(f"edition {edition}: {exc}") from exc
+    return data, manifest
+
+
+def base_id(home: Path, edition: str) -> str | None:
+    """The full edition a patch edition is written against; None for a full one."""
+    return scan_base(read_manifest_bytes(home, edition))
 
 
 def read_signature(home: Path, edition: str) -> str:
@@ -308,6 +336,11 @@ def kept_editions(home: Path, keep: int) -> list[str]:
             key=lambda p: p.stat().st_mtime, reverse=True,
         )
         kept += [p.stem for p in others[: keep - len(kept)]]
+    # A kept patch needs its base, however old: it is part of that edition.
+    for edition in list(kept):
+        base = base_id(home, edition) if manifest_path(home, edition).exists() else None
+        if base and base not in kept:
+            kept.append(base)
     return kept
 
 

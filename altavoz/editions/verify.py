@@ -31,8 +31,11 @@ from urllib.parse import quote, unquote
 import brotli
 from rich.console import Console
 
+from altavoz import config
 from altavoz.editions import layout, signing
-from altavoz.editions.layout import Entry, Rewriter
+from altavoz.editions.layout import Entry
+from altavoz.editions.manifest import ManifestError, check_format, is_patch, resolve
+from altavoz.editions.origin_links import ORIGIN_FILE, MirrorRewriter, for_export, signed_origin
 
 MAX_MANIFEST = 256 * 1024 * 1024
 HTTP_TIMEOUT = 30
@@ -62,6 +65,7 @@ class Report:
     identical: int = 0
     rewritten: int = 0
     rewritten_for: str | None = None
+    origin_url: str | None = None  # where the export sends forms and origin-only links
     extras_listed: bool = True
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -134,29 +138,49 @@ def open_source(target: str) -> _Directory | _Http:
 # --- the checks ----------------------------------------------------------------------------
 
 def load_manifest(source: _Directory | _Http, public_key_hex: str) -> tuple[bytes, dict]:
-    """The manifest's bytes and content, once its signature checks out with the given key."""
+    """The manifest's bytes and full content, once its signature checks out with
+    the given key. A patch (format 2) comes with its base, which must be the
+    edition the patch names and be signed by the same key; it is merged in."""
+    data, manifest = _signed_json(source, layout.MANIFEST_FILE, layout.SIGNATURE_FILE,
+                                  public_key_hex, "manifest")
     try:
-        data = source.get("/" + layout.MANIFEST_FILE, layout.MANIFEST_FILE, MAX_MANIFEST)
-        sig = source.get("/" + layout.SIGNATURE_FILE, layout.SIGNATURE_FILE, 1024)
-    except OSError as exc:
-        raise VerifyError(f"cannot read the manifest from {source.label}: {exc}") from exc
-    if data is None or sig is None:
-        raise VerifyError(f"no signed manifest at {source.label}/{layout.MANIFEST_FILE} (and "
-                          ".sig): not an altavoz export, or an incomplete one")
-    if not signing.verify(data, sig.decode("ascii", "replace").strip(), public_key_hex):
-        raise VerifyError("BAD SIGNATURE: the manifest was not signed by this key, or it was "
-                          "altered after signing. Nothing in this export can be trusted.")
-    try:
-        manifest = json.loads(data)
-    except ValueError as exc:  # signed but not JSON: a builder bug, not tampering
-        raise VerifyError(f"the signed manifest is not valid JSON: {exc}") from exc
-    if manifest.get("format") != 1:
-        raise VerifyError(f"unknown manifest format {manifest.get('format')!r}; this "
-                          "altavoz reads format 1")
+        check_format(manifest)
+    except ManifestError as exc:
+        raise VerifyError(str(exc)) from exc
+    if is_patch(manifest):
+        base_bytes, base = _signed_json(source, layout.BASE_FILE, layout.BASE_SIGNATURE_FILE,
+                                        public_key_hex, "base manifest")
+        if hashlib.sha256(base_bytes).hexdigest() != manifest["base"]:
+            raise VerifyError(f"{layout.BASE_FILE} is not edition {manifest['base']}, the base "
+                              "the signed patch names")
+        try:
+            manifest = resolve(base, manifest)
+        except ManifestError as exc:
+            raise VerifyError(str(exc)) from exc
     return data, manifest
 
 
+def _signed_json(source: _Directory | _Http, name: str, signature_name: str,
+                 public_key_hex: str, what: str) -> tuple[bytes, dict]:
+    try:
+        data = source.get("/" + name, name, MAX_MANIFEST)
+        sig = source.get("/" + signature_name, signature_name, 1024)
+    except OSError as exc:
+        raise VerifyError(f"cannot read the {what} from {source.label}: {exc}") from exc
+    if data is None or sig is None:
+        raise VerifyError(f"no signed {what} at {source.label}/{name} (and its .sig): not an "
+                          "altavoz export, or an incomplete one")
+    if not signing.verify(data, sig.decode("ascii", "replace").strip(), public_key_hex):
+        raise VerifyError(f"BAD SIGNATURE: the {what} was not signed by this key, or it was "
+                          "altered after signing. Nothing in this export can be trusted.")
+    try:
+        return data, json.loads(data)
+    except ValueError as exc:  # signed but not JSON: a builder bug, not tampering
+        raise VerifyError(f"the signed {what} is not valid JSON: {exc}") from exc
+
+
 def verify(target: str, public_key_hex: str, *, expect_base_url: str | None = None,
+           expect_origin_url: str | None = None,
            progress: Callable[[int, int], None] | None = None) -> Report:
     source = open_source(target)
     data, manifest = load_manifest(source, public_key_hex)
@@ -166,7 +190,8 @@ def verify(target: str, public_key_hex: str, *, expect_base_url: str | None = No
     if manifest.get("site", {}).get("public_key", public_key_hex) != public_key_hex:
         report.notes.append("the manifest names another public key than the one you gave")
 
-    rewriter = _rewriter(source, origin, expect_base_url, report)
+    rewriter = for_export(manifest, _base_url(source, origin, expect_base_url, report),
+                          _origin_url(source, manifest, expect_origin_url, report))
     prefix = layout.base_prefix(report.rewritten_for) if report.rewritten_for else ""
     try:
         entries = layout.plan(manifest, prefix)
@@ -193,7 +218,7 @@ def verify(target: str, public_key_hex: str, *, expect_base_url: str | None = No
                 progress(done, len(entries))
 
     if source.lists_files:
-        expected = set(by_relpath) | layout.CONTROL_FILES
+        expected = set(by_relpath) | layout.CONTROL_FILES | {ORIGIN_FILE}
         for name in sorted(source.names() - expected):
             report.findings.append(Finding("extra", name))
     else:
@@ -202,8 +227,8 @@ def verify(target: str, public_key_hex: str, *, expect_base_url: str | None = No
     return report
 
 
-def _rewriter(source: _Directory | _Http, origin: str, expect: str | None,
-              report: Report) -> Rewriter | None:
+def _base_url(source: _Directory | _Http, origin: str, expect: str | None,
+              report: Report) -> str | None:
     raw = source.get("/" + layout.REWRITTEN_FOR, layout.REWRITTEN_FOR, 4096)
     claimed = raw.decode("utf-8", "replace").strip() if raw else None
     if claimed and not re.fullmatch(r"https?://[^\s<>\"']+/", claimed):
@@ -224,13 +249,44 @@ def _rewriter(source: _Directory | _Http, origin: str, expect: str | None,
         report.findings.append(Finding(
             "changed", "/" + layout.REWRITTEN_FOR,
             f"export rewritten for {claimed}, but served at {source.base}/"))
-    if not claimed:
-        return None
-    report.rewritten_for = claimed
-    return Rewriter(origin, claimed)
+    report.rewritten_for = claimed or None
+    return report.rewritten_for
 
 
-def _check(source: _Directory | _Http, entry: Entry, rewriter: Rewriter | None,
+def _origin_url(source: _Directory | _Http, manifest: dict, expect: str | None,
+                report: Report) -> str | None:
+    """Where the export sends forms and origin-only links. Only the address the signed
+    manifest names is trusted unless the person verifying names another: a mirror
+    that sent the log-in form elsewhere would collect passwords."""
+    raw = source.get("/" + ORIGIN_FILE, ORIGIN_FILE, 4096)
+    claimed = raw.decode("utf-8", "replace").strip() if raw else None
+    if claimed:
+        try:
+            claimed = config.site_url(claimed, ORIGIN_FILE)
+        except config.ConfigError:
+            report.findings.append(Finding("changed", "/" + ORIGIN_FILE,
+                                           "does not hold an origin address"))
+            claimed = None
+    wanted = signed_origin(manifest)
+    if expect is not None:
+        try:
+            wanted = config.site_url(expect, "--origin-url")
+        except config.ConfigError as exc:
+            raise VerifyError(str(exc)) from exc
+        if not claimed:
+            report.findings.append(Finding("changed", "/" + ORIGIN_FILE,
+                                           f"forms are not sent to an origin, expected {wanted}"))
+    if claimed and claimed != wanted:
+        hint = "" if expect else (f" (the address the signed edition names; pass --origin-url "
+                                  f"{claimed} if that one is the site's too)")
+        report.findings.append(Finding("changed", "/" + ORIGIN_FILE,
+                                       f"forms and log-in links are sent to {claimed}, "
+                                       f"not to {wanted}{hint}"))
+    report.origin_url = claimed
+    return claimed
+
+
+def _check(source: _Directory | _Http, entry: Entry, rewriter: MirrorRewriter | None,
            by_relpath: dict[str, Entry]) -> tuple[str, str]:
     rewrite = rewriter is not None and entry.sha is not None and layout.rewritable(
         entry.content_type)
@@ -303,6 +359,7 @@ def command(args: argparse.Namespace, console: Console) -> int:
         with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("Verifying", total=None)
             report = verify(args.target, key, expect_base_url=args.base_url,
+                            expect_origin_url=args.origin_url,
                             progress=lambda done, total: bar.update(task, completed=done,
                                                                     total=total))
     except (VerifyError, OSError) as exc:
@@ -319,9 +376,13 @@ def command(args: argparse.Namespace, console: Console) -> int:
     table.add_row("signature", "[green]good[/] (checked with the key you gave)")
     table.add_row("files checked", str(report.checked))
     table.add_row("identical", str(report.identical))
-    if report.rewritten_for:
-        table.add_row("rewritten", f"{report.rewritten} (rewritten for base URL "
-                                   f"{report.rewritten_for})")
+    if report.rewritten_for or report.origin_url:
+        why = []
+        if report.rewritten_for:
+            why.append(f"rewritten for base URL {report.rewritten_for}")
+        if report.origin_url:
+            why.append(f"forms sent to {report.origin_url}")
+        table.add_row("rewritten", f"{report.rewritten} ({', '.join(why)})")
     for kind in ("changed", "missing", "extra"):
         count = report.count(kind)
         table.add_row(kind, f"[red]{count}[/]" if count else "0")

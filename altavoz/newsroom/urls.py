@@ -1,6 +1,6 @@
 from django.urls import path
 
-from altavoz.newsroom.views import public, writing
+from altavoz.newsroom.views import mirrors, public, search_shell, writing
 from altavoz.newsroom.views.listing import listing_urls
 
 app_name = "newsroom"
@@ -16,7 +16,10 @@ urlpatterns = [
     *listing_urls("hidden/", public.hidden, "hidden"),
     *listing_urls("moderation/", public.moderation_log, "moderation_log"),
     path("about/", public.about, name="about"),
+    path("mirrors/", mirrors.mirrors, name="mirrors"),
     path("search/", public.search, name="search"),
+    # The search page in pieces, for the edge (an edition path it never serves).
+    path("search/shell/", search_shell.search_shell, name="search_shell"),
     path("write/", writing.submit, name="submit"),
     path("write/<int:pk>/", writing.edit, name="edit"),
     path("mine/", writing.mine, name="mine"),

@@ -63,16 +63,30 @@ def client_network(address: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The peer address as Django sees it.
-
-    Behind an edge on the same host every request comes from the edge; the
-    edge must then pass the reader's address and this is the one place to read it.
-    """
+    """The peer address as Django sees it: behind the edge, the edge's."""
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+def request_network(request: HttpRequest) -> str:
+    """The reader's network. Behind the edge every request comes from the edge,
+    which names the reader's /24 or /64 in X-Altavoz-Client-Net (never the
+    address); believed only from ALTAVOZ_EDGE_ADDRESSES, since anyone else
+    could send it to spread their attempts over invented networks."""
+    peer = client_address(request)
+    named = request.META.get("HTTP_X_ALTAVOZ_CLIENT_NET")
+    if named and peer in settings.ALTAVOZ_EDGE_ADDRESSES:
+        try:
+            network = ipaddress.ip_network(named.strip(), strict=True)
+        except ValueError:
+            return "unknown"
+        if network.prefixlen in {24, 64}:
+            return str(network)
+        return "unknown"
+    return client_network(peer)
+
+
 def client_bucket(request: HttpRequest) -> Bucket:
-    return Bucket("client", _digest("client", client_network(client_address(request))))
+    return Bucket("client", _digest("client", request_network(request)))
 
 
 def username_bucket(username: str) -> Bucket:

@@ -20,6 +20,19 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
+class Shown:
+    """What a results page shows of an article beside its title and summary: kept
+    in an edition's standalone index (fts5.build_file), so that an edge can make
+    results pages with no database of the origin's."""
+
+    path: str  # the article's address (get_absolute_url)
+    stamp: str  # published_at in the site's time zone, ISO 8601 (Django's "c")
+    byline: str  # "organization", "contributor", or "" (anonymous)
+    byline_key: str  # the organization's slug or the contributor's username
+    byline_name: str
+
+
+@dataclass(frozen=True)
 class SearchDocument:
     article_id: int
     language: str
@@ -29,6 +42,7 @@ class SearchDocument:
     lede: str
     body: str  # Markdown source
     tags: str  # tag names, space-separated
+    shown: Shown | None = None  # only for standalone index files (load(shown=True))
 
     def stemmed(self) -> tuple[str, str, str, str]:
         """(title, lede, body, tags) as space-separated stems in the article's language."""
@@ -43,15 +57,17 @@ def microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def load(ids: Sequence[int]) -> list[SearchDocument]:
-    """The indexable articles among `ids` (published, with a publication time)."""
+def load(ids: Sequence[int], *, shown: bool = False) -> list[SearchDocument]:
+    """The indexable articles among `ids` (published, with a publication time);
+    with `shown`, each with what a results page shows of it."""
     from altavoz.newsroom.models import Article
 
-    rows = list(
-        Article.objects.filter(
-            pk__in=ids, status=Article.Status.PUBLISHED, published_at__isnull=False
-        ).values_list("pk", "language", "section__slug", "published_at", "title", "lede", "body")
-    )
+    fields = ["pk", "language", "section__slug", "published_at", "title", "lede", "body"]
+    extra = ["slug", "author__username", "author__display_name", "organization__slug",
+             "organization__name"] if shown else []
+    rows = list(Article.objects.filter(
+        pk__in=ids, status=Article.Status.PUBLISHED, published_at__isnull=False
+    ).values_list(*fields, *extra))
     if not rows:
         return []
     tags: dict[int, list[str]] = defaultdict(list)
@@ -62,12 +78,30 @@ def load(ids: Sequence[int]) -> list[SearchDocument]:
         tags[article_id].append(name)
     return [
         SearchDocument(pk, language, section, published_at, title, lede, body,
-                       " ".join(tags.get(pk, ())))
-        for pk, language, section, published_at, title, lede, body in rows
+                       " ".join(tags.get(pk, ())), _shown(language, published_at, *more)
+                       if shown else None)
+        for pk, language, section, published_at, title, lede, body, *more in rows
     ]
 
 
-def iter_all(batch_size: int = 1000) -> Iterator[SearchDocument]:
+def _shown(language: str, published_at: datetime, slug: str, username: str | None,
+           display_name: str | None, organization: str | None,
+           organization_name: str | None) -> Shown:
+    """As the search page's result item (newsroom/_search_result.html) shows it."""
+    from django.utils import timezone
+
+    from altavoz.newsroom.models import Article
+
+    path = Article(language=language, slug=slug).get_absolute_url()
+    stamp = timezone.localtime(published_at).isoformat()  # the date filter's "c"
+    if organization:
+        return Shown(path, stamp, "organization", organization, organization_name or "")
+    if username:
+        return Shown(path, stamp, "contributor", username, display_name or username)
+    return Shown(path, stamp, "", "", "")
+
+
+def iter_all(batch_size: int = 1000, *, shown: bool = False) -> Iterator[SearchDocument]:
     """Every indexable article, by id, a batch at a time (for fts5.build_file)."""
     from altavoz.newsroom.models import Article
 
@@ -75,4 +109,4 @@ def iter_all(batch_size: int = 1000) -> Iterator[SearchDocument]:
         status=Article.Status.PUBLISHED, published_at__isnull=False
     ).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
-        yield from load(ids[start:start + batch_size])
+        yield from load(ids[start:start + batch_size], shown=shown)

@@ -13,6 +13,14 @@ token for the language and one for the section, so those filters are doclist
 intersections inside FTS5 rather than a row-by-row join (3-5x faster on common
 words). `search_document` holds published_at (microseconds), which ranges need,
 plus language and section slug in clear.
+
+A standalone file (`build_file()`, an edition's `search_index`) adds two tables,
+so that an edge can make a results page from the file alone: `search_result`,
+what a results page shows of each article (its address, title, summary, time
+and byline: the index itself keeps no text), and `search_meta`, the file's
+format (STANDALONE_FORMAT). Both are additions: a reader of the first format
+finds its tables unchanged, and an edge finding no `search_result` table (a
+file built before it existed) forwards searches to the origin instead.
 """
 
 from __future__ import annotations
@@ -29,6 +37,13 @@ from altavoz.search.text import stem
 
 DOCUMENTS = "search_document"
 FTS = "search_fts"
+RESULTS = "search_result"
+META = "search_meta"
+# 2: search_result and search_meta added (1: search_document and search_fts only).
+STANDALONE_FORMAT = 2
+# search_result's columns, in the order results() returns them after article_id.
+RESULT_COLUMNS = ("language", "section", "path", "title", "lede", "stamp", "byline",
+                  "byline_key", "byline_name")
 # bm25 column weights (title, lede, body, tags, facets): a word in the title says
 # far more about an article than the same word somewhere in a 3,000-word text.
 WEIGHTS = (10.0, 4.0, 1.0, 6.0, 0.0)
@@ -58,6 +73,46 @@ def create_schema(cursor: Cursor, *, contentless: bool = False) -> None:
     # Scheduled articles are few: counting them by date needs this index.
     cursor.execute(f"CREATE INDEX IF NOT EXISTS {DOCUMENTS}_published "
                    f"ON {DOCUMENTS} (published_at)")
+
+
+def create_standalone(cursor: Cursor) -> None:
+    """The tables only a standalone file has (see the module docstring)."""
+    cursor.execute(
+        f"CREATE TABLE {RESULTS} (article_id INTEGER PRIMARY KEY, path TEXT NOT NULL, "
+        "title TEXT NOT NULL, lede TEXT NOT NULL, stamp TEXT NOT NULL, byline TEXT NOT NULL, "
+        "byline_key TEXT NOT NULL, byline_name TEXT NOT NULL)")
+    cursor.execute(f"CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    cursor.execute(f"INSERT INTO {META} VALUES ('format', ?)", [str(STANDALONE_FORMAT)])
+
+
+def write_results(cursor: Cursor, documents: Sequence[SearchDocument]) -> None:
+    cursor.executemany(
+        f"INSERT INTO {RESULTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(d.article_id, d.shown.path, d.title, d.lede, d.shown.stamp, d.shown.byline,
+          d.shown.byline_key, d.shown.byline_name) for d in documents if d.shown is not None])
+
+
+def results(cursor: Cursor, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """article_id → RESULT_COLUMNS, for the hits of one page (a standalone file)."""
+    if not ids:
+        return {}
+    cursor.execute(
+        f"SELECT r.article_id, d.language, d.section, r.path, r.title, r.lede, r.stamp, "
+        f"r.byline, r.byline_key, r.byline_name FROM {RESULTS} r "
+        f"JOIN {DOCUMENTS} d ON d.article_id = r.article_id "
+        f"WHERE r.article_id IN ({', '.join('?' * len(ids))})", list(ids))
+    return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def standalone_format(cursor: Cursor) -> int:
+    """A standalone file's format: 1 for a file without search_meta."""
+    cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                   [META])
+    if not cursor.fetchone()[0]:
+        return 1
+    cursor.execute(f"SELECT value FROM {META} WHERE key = 'format'")
+    row = cursor.fetchone()
+    return int(row[0]) if row else 1
 
 
 def drop_schema(cursor: Cursor) -> None:
@@ -186,20 +241,24 @@ def search(cursor: Cursor, match: str, *, now: int, language: str | None = None,
 
 def build_file(path: Path, documents: Iterable[SearchDocument], *,
                batch_size: int = 1000) -> int:
-    """Write a standalone, read-only index file (for editions). Returns how many."""
+    """Write a standalone, read-only index file (for editions). Returns how many.
+    Documents loaded with `shown` (documents.load) fill search_result too."""
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:
         cursor = con.cursor()
         cursor.execute("PRAGMA journal_mode=OFF")
         create_schema(cursor, contentless=True)
+        create_standalone(cursor)
         done, batch = 0, []
         for document in documents:
             batch.append(document)
             if len(batch) >= batch_size:
                 write(cursor, batch, fresh=True)
+                write_results(cursor, batch)
                 done, batch = done + len(batch), []
         write(cursor, batch, fresh=True)
+        write_results(cursor, batch)
         optimize(cursor)
         con.commit()
         cursor.execute("VACUUM")

@@ -12,6 +12,8 @@ imports Django. Modules, one concern each:
 - protocol: the HTTP/1.1 connection (parser callbacks, answers);
 - connection: admission, flow control, deadlines, client networks;
 - replay: answers to requests seen before, byte for byte;
+- limits: rate limits per client and per network prefix;
+- detector: the attack level (normal, elevated, under attack) and who is challenged;
 - forwarding, origin: the connection's and the origin's side of forwarding;
 - respond, pages: the edge's own responses and short pages;
 - accesslog, metrics, clock, context, server: around them.

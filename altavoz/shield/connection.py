@@ -1,6 +1,7 @@
 """The connection's life around the HTTP parsing: admission (connection limits,
 PROXY protocol from trusted proxies), flow control, deadlines, and the client's
-networks. Mixed into protocol.EdgeProtocol, which holds the state it uses.
+networks and rate-limit keys. Mixed into protocol.EdgeProtocol, which holds the
+state it uses.
 
 Deadlines are not timers: each connection keeps one `deadline` for its state,
 and the server's housekeeping tick calls check() on every connection (a timer
@@ -12,12 +13,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from altavoz.shield import addresses, clock, respond
+from altavoz.shield import addresses, clock, pages, respond
 from altavoz.shield.addresses import PROXY_V1_MAX, ProxyHeaderError, parse_proxy_v1
-from altavoz.shield.request import BODY, BUSY, HEAD, Request
+from altavoz.shield.http import normalise
+from altavoz.shield.limits import READ, Limiter, client_keys, kind_of
+from altavoz.shield.request import BODY, FORWARD, HEAD, IDLE, Request
+from altavoz.shield.routes import DEFAULT_LANGUAGES
 
 if TYPE_CHECKING:
     from altavoz.shield.context import EdgeContext
+    from altavoz.shield.edition import Edition
     from altavoz.shield.replay import Replay
     from altavoz.shield.settings import EdgeSettings
 
@@ -33,6 +38,7 @@ class Connection:
     proxy_wait: bytearray | None
     replay: Replay | None
     state: int
+    parsing: int
     deadline: float
     closing: bool
     eof: bool
@@ -42,6 +48,8 @@ class Connection:
     task: asyncio.Task[None] | None
     drained: asyncio.Future[None] | None
     _nets: tuple[str, str] | None
+    _keys: tuple[int, int] | tuple[()] | None
+    limiter: Limiter
 
     def data_received(self, data: bytes) -> None: ...  # protocol.py
 
@@ -126,7 +134,9 @@ class Connection:
             if now - self.paused_at > self.s.send_timeout:
                 self.ctx.metrics.timeouts += 1
                 self._abort()  # it stopped reading: its buffer would never drain
-        elif self.state != BUSY and now > self.deadline:
+        elif not self.busy and now > self.deadline:
+            # While a request is at the origin (busy) only the origin's timeouts apply,
+            # whatever was parsed behind it meanwhile (its state may be BODY then).
             self.ctx.metrics.timeouts += 1
             self.closing = True
             if self.state in (HEAD, BODY):  # slowloris, slow body
@@ -140,6 +150,12 @@ class Connection:
         what was held back, then read again."""
         if self.closing or self.busy or self.paused_at:
             return
+        if self.state == IDLE and self.parsing != IDLE:
+            # The origin answered (forwarding.py) with a request begun behind it, in the
+            # same read: its deadline runs from now, as reading resumes.
+            self.state = self.parsing
+            self.deadline = clock.now + (self.s.header_timeout if self.parsing == HEAD
+                                         else self.s.body_timeout)
         held, self.held = self.held, b""
         if held:
             self.data_received(held)
@@ -174,12 +190,60 @@ class Connection:
         self.closing = True
         self.transport.abort()
 
+    def _client_of(self, r: Request) -> str:
+        """The request's client address (behind trusted proxies: from X-Forwarded-For)."""
+        if r.xff:  # only ever set for a trusted proxy's connection
+            return addresses.from_forwarded_for(r.xff, self.client, self.s.trusted_proxies)
+        return self.client
+
+    def limit_keys(self, r: Request) -> tuple[int, int] | tuple[()]:
+        """(client key, prefix key) of the request's client for the rate limits
+        (limits.py); () for a client without an address (a unix socket's peer)."""
+        if r.xff:
+            return client_keys(self._client_of(r))
+        if self._keys is None:
+            self._keys = client_keys(self.client)
+        return self._keys
+
+    def _over_limit(self, r: Request, edition: Edition | None) -> bool:
+        """Spend the request from its client's and its prefix's budgets (limits.py);
+        True when refused, with r.retry the seconds to wait."""
+        keys = self._keys
+        if keys is None or r.xff:
+            keys = self.limit_keys(r)
+        if not keys:
+            return False
+        if r.retry:  # a replay was refused already (replay.py)
+            return True
+        if r.action != FORWARD:
+            kind = READ
+        else:  # the path was checked by route(); decoded, as the origin will see it
+            kind = kind_of(r.method, normalise(r.path), r.query,
+                           edition.languages if edition is not None else DEFAULT_LANGUAGES)
+        wait = self.limiter.take(keys[0], keys[1], kind)
+        if wait:
+            r.retry = wait
+            return True
+        return False
+
+    def limit_suspicious(self, r: Request) -> bool:
+        """Whether the rate limits find the request's client suspicious (for the
+        challenge: detector.challenge_policy's `suspicious`)."""
+        keys = self.limit_keys(r)
+        return bool(keys) and self.ctx.limiter.suspicious_keys(*keys)
+
     def nets(self, r: Request) -> tuple[str, str]:
         """(log network, origin network) of the request's client."""
-        if r.xff:  # only ever set for a trusted proxy's connection
-            client = addresses.from_forwarded_for(r.xff, self.client, self.s.trusted_proxies)
+        if r.xff:
+            client = self._client_of(r)
             return addresses.log_network(client), addresses.origin_network(client)
         if self._nets is None:
             self._nets = (addresses.log_network(self.client),
                           addresses.origin_network(self.client))
         return self._nets
+
+
+def too_many(r: Request, tail: bytes, head_only: bool = False) -> bytes:
+    """429 from a rate limit: Retry-After, and a page saying how long to wait."""
+    return respond.error(429, tail, head_only, r.url.startswith(b"/api/"), r.lang or "es",
+                         r.retry, pages.rate_limited(r.retry))

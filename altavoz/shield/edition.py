@@ -129,8 +129,21 @@ def _etag(manifest_etag: str | None, sha: str, encoding: str) -> bytes:
     return f'"{sha[:32]}"'.encode()
 
 
+_ONION = re.compile(r"^[a-z2-7]{56}\.onion\Z")
+
+
+def onion_of(site: dict[str, Any]) -> str | None:
+    """The site's onion host, if the manifest names a well-formed one."""
+    onion = site.get("onion")
+    if onion is None:
+        return None
+    if not isinstance(onion, str) or not _ONION.match(onion):
+        raise EditionError(f"site onion {onion!r} is not a v3 onion host")
+    return onion
+
+
 def make_resource(path: str, entry: dict[str, Any], blob: Callable[[str, int], bytes],
-                  status: int = 200) -> Resource:
+                  status: int = 200, onion: str | None = None) -> Resource:
     """Build every head of one manifest entry. `blob(sha, size)` gives the bytes."""
     where = f"manifest path {path!r}"
     try:
@@ -153,6 +166,9 @@ def make_resource(path: str, entry: dict[str, Any], blob: Callable[[str, int], b
         if not _TOKEN.match(str(name)) or name.lower() in _OWN_HEADERS:
             raise EditionError(f"{where}: header {name!r} cannot come from a manifest")
         lines.append(f"{name}: {_value(value, where)}\r\n")
+    if onion and ctype.startswith("text/html"):
+        # Tor Browser offers the onion service for this very page (readers on an exit).
+        lines.append(f"Onion-Location: http://{onion}{path}\r\n")
     # nosniff: a signed blob is served with the type the manifest gives it, always.
     lines.append("X-Content-Type-Options: nosniff\r\n")
     if rangeable:
@@ -193,41 +209,72 @@ class Edition:
     # Kept for the next load, so unchanged blobs and paths are reused.
     blobs: dict[str, bytes] = field(default_factory=dict)
     entries: dict[str, Resource] = field(default_factory=dict)
+    # A patch edition's full base (what the next patch applies to); None when full.
+    base: Edition | None = None
+    # The manifest entries of the paths that may hold a 404 page (_NOT_FOUND_PATHS).
+    raw404: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What answers searches (shield/search.py, set by the loader); None: the origin does.
+    search: Any = None
+    onion: str | None = None  # the site's onion host, in every HTML head
 
     def find(self, path: str) -> Resource | None:
         """By decoded path (the slow path, after normalisation)."""
         return self.paths.get(path.encode("utf-8")) or self.decoded.get(path)
 
+    @property
+    def full(self) -> Edition:
+        """The full edition a patch would be written against."""
+        return self.base or self
 
-def _not_found_pages(manifest: dict[str, Any], languages: tuple[str, ...],
+
+def _is_404_path(path: str) -> bool:
+    return path == "/404.html" or path.endswith(("/404/", "/404.html")) and path.count("/") <= 3
+
+
+def _not_found_pages(raw404: dict[str, dict[str, Any]], languages: tuple[str, ...],
                      blob: Callable[[str, int], bytes]) -> dict[str, Resource]:
     """The builder's own 404 page, if it made one: per language at /<lang>/404/ or
     /<lang>/404.html, or one for all at /404.html. Served with status 404."""
-    paths = manifest.get("paths", {})
     pages: dict[str, Resource] = {}
-    shared = paths.get("/404.html")
+    shared = raw404.get("/404.html")
     for lang in languages:
-        entry = paths.get(f"/{lang}/404/") or paths.get(f"/{lang}/404.html") or shared
+        entry = raw404.get(f"/{lang}/404/") or raw404.get(f"/{lang}/404.html") or shared
         if entry:
             pages[lang] = make_resource(f"/{lang}/404", entry, blob, status=404)
     return pages
 
 
 def build(edition_id: str, manifest: dict[str, Any], blob: Callable[[str, int], bytes],
-          previous: Edition | None = None) -> Edition:
+          previous: Edition | None = None, base: Edition | None = None) -> Edition:
     """The servable form of a verified manifest. `blob(sha, size)` returns the
-    (checked) bytes of a blob; previous editions' blobs are reused first."""
-    if manifest.get("format") != 1:
-        raise EditionError(f"manifest format {manifest.get('format')!r} is not 1")
+    (checked) bytes of a blob; previous editions' blobs are reused first.
+
+    A patch (format 2) needs `base`, the full edition it names: its paths are
+    copied (a dict copy, not a rebuild) and the patch's few entries applied, so
+    publishing one article costs the edge milliseconds at any site size."""
+    fmt = manifest.get("format")
+    if fmt == 2:
+        if base is None or base.id != manifest.get("base") or base.base is not None:
+            raise EditionError(f"patch on {str(manifest.get('base'))[:12]} without that "
+                               "full edition")
+    elif fmt != 1:
+        raise EditionError(f"manifest format {fmt!r} is neither 1 nor 2")
+    else:
+        base = None
     site = manifest.get("site") or {}
     languages = tuple(site.get("languages") or ("es", "en"))
     default = site.get("default_language") or languages[0]
-    blobs: dict[str, bytes] = {}
+    onion = onion_of(site)
+    if base is not None and base.onion != onion:
+        raise EditionError("a patch cannot change the site's onion address; a full build can")
+    if previous is not None and previous.onion != onion:
+        previous = None  # every page's head changes: reuse none of the old ones
+    blobs: dict[str, bytes] = dict(base.blobs) if base else {}
     old_blobs = previous.blobs if previous else {}
 
     def shared_blob(sha: str, size: int) -> bytes:
         data = blobs.get(sha)
-        if data is None:
+        if data is None or len(data) != size:
             data = old_blobs.get(sha)
             if data is None or len(data) != size:
                 data = blob(sha, size)
@@ -235,12 +282,18 @@ def build(edition_id: str, manifest: dict[str, Any], blob: Callable[[str, int], 
         return data
 
     old_entries = previous.entries if previous else {}
-    entries: dict[str, Resource] = {}
-    paths: dict[bytes, Resource] = {}
-    decoded: dict[str, Resource] = {}
+    entries: dict[str, Resource] = dict(base.entries) if base else {}
+    paths: dict[bytes, Resource] = dict(base.paths) if base else {}
+    decoded: dict[str, Resource] = dict(base.decoded) if base else {}
+    raw404 = dict(base.raw404) if base else {}
     raw_paths = manifest.get("paths")
     if not isinstance(raw_paths, dict):
         raise EditionError("manifest has no paths")
+    for path in manifest.get("removed") or () if base else ():
+        if isinstance(path, str) and entries.pop(path, None) is not None:
+            paths.pop(path.encode("utf-8"), None)
+            decoded.pop(unquote(path), None)
+            raw404.pop(path, None)
     for path, entry in raw_paths.items():
         if not isinstance(path, str) or not path.startswith("/") or not isinstance(entry, dict):
             raise EditionError(f"manifest path {path!r} is not a URL path")
@@ -250,13 +303,15 @@ def build(edition_id: str, manifest: dict[str, Any], blob: Callable[[str, int], 
             for variant in resource.variants:  # keep its blobs alive in this edition too
                 blobs.setdefault(_blob_key(entry, variant.encoding), variant.body)
         else:
-            resource = make_resource(path, entry, shared_blob)
+            resource = make_resource(path, entry, shared_blob, onion=onion)
         entries[path] = resource
         paths[path.encode("utf-8")] = resource
         if "%" in path:
             decoded[unquote(path)] = resource
+        if _is_404_path(path):
+            raw404[path] = entry
     public_key = site.get("public_key")
-    if public_key and PUBLIC_KEY_PATH not in raw_paths:
+    if public_key and PUBLIC_KEY_PATH not in entries:
         # Mirrors publish the key here (EDITIONS.md); the edge does the same.
         data = (str(public_key) + "\n").encode()
         paths[PUBLIC_KEY_PATH.encode()] = make_resource(
@@ -264,7 +319,7 @@ def build(edition_id: str, manifest: dict[str, Any], blob: Callable[[str, int], 
                               "type": "text/plain; charset=utf-8"}, lambda _s, _n: data)
     redirects: dict[bytes, bytes] = {}
     for source, target in (manifest.get("redirects") or {}).items():
-        if source in raw_paths:
+        if source in entries:
             continue  # a real page wins over a redirect (as in an export)
         target = _value(target, f"redirect {source!r}")
         # 302: the default language is a choice that may change; a 301 would stick.
@@ -274,8 +329,9 @@ def build(edition_id: str, manifest: dict[str, Any], blob: Callable[[str, int], 
     return Edition(
         id=edition_id, languages=languages, default_language=default, paths=paths,
         decoded=decoded, redirects=redirects,
-        not_found=_not_found_pages(manifest, languages, shared_blob),
-        count=len(raw_paths), blobs=blobs, entries=entries,
+        not_found=_not_found_pages(raw404, languages, shared_blob),
+        count=len(entries), blobs=blobs, entries=entries, base=base, raw404=raw404,
+        onion=onion,
     )
 
 

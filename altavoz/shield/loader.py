@@ -23,7 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from altavoz.editions import signing, store
+from altavoz.editions.manifest import is_patch
 from altavoz.home import VERIFY_KEY_FILE, keys_dir
+from altavoz.shield import search
 from altavoz.shield.edition import Edition, EditionError, build
 
 log = logging.getLogger("altavoz.shield")
@@ -62,7 +64,29 @@ class Loader:
         return data
 
     def load(self, edition_id: str) -> Edition:
-        """Verify and build one edition (does not switch to it)."""
+        """Verify and build one edition (does not switch to it). A patch is
+        applied to its full base: the one being served's, or loaded (and
+        verified) from the store first."""
+        manifest = self._verified(edition_id)
+        base = None
+        if is_patch(manifest):
+            base_id = manifest.get("base")
+            current = self.edition.full if self.edition else None
+            if current is not None and current.id == base_id:
+                base = current
+            elif isinstance(base_id, str):
+                base = self.load(base_id)
+                if base.base is not None:
+                    raise EditionRefused(f"edition {edition_id[:12]} is a patch on a patch")
+        try:
+            edition = build(edition_id, manifest, self._blob, previous=self.edition, base=base)
+        except EditionError as exc:
+            raise EditionRefused(f"edition {edition_id[:12]}: {exc}") from exc
+        # Its search index, loaded once per blob (a patch usually keeps its base's).
+        edition.search = search.attach(edition, manifest, self._blob, self.edition or base)
+        return edition
+
+    def _verified(self, edition_id: str) -> dict:
         try:
             manifest_bytes, manifest = store.read_manifest(self.home, edition_id)
             signature = store.read_signature(self.home, edition_id)
@@ -71,10 +95,7 @@ class Loader:
             raise EditionRefused(f"edition {edition_id[:12]} cannot be read: {exc}") from exc
         if not signing.verify(manifest_bytes, signature, public_key):
             raise EditionRefused(f"edition {edition_id[:12]} is not signed by the site key")
-        try:
-            return build(edition_id, manifest, self._blob, previous=self.edition)
-        except EditionError as exc:
-            raise EditionRefused(f"edition {edition_id[:12]}: {exc}") from exc
+        return manifest
 
     def _pointer(self) -> tuple[int, int, int] | None:
         try:

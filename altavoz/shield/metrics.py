@@ -25,14 +25,31 @@ _HELP = {
     "connections_refused": "Connections closed at once (too many in all or per client).",
     "timeouts": "Connections closed by a read or send timeout (slowloris, idle, slow read).",
     "bytes_sent": "Bytes of response heads and bodies written to clients.",
+    "challenged": "Requests answered with the challenge page (challenge.py).",
+    "cleared": "Clearance cookies given for a solved challenge or a ripe wait token.",
+    "challenge_refused": "Challenge answers refused: wrong, forged, stale, from another "
+                         "network, or malformed (a fresh challenge is sent).",
+    "searches": "Searches run on the edition's index (search.py): SQLite queries.",
+    "search_cached": "Searches answered from the results cache, or by a run of the same "
+                     "query already under way.",
+    "search_shed": "Searches refused with 503: the search queue was full, or the query "
+                   "ran out of time.",
 }
+
+
+# (name, "counter" or "gauge", help, {'budget="read",scope="client"': value}): series
+# that carry labels, or that other objects count (the limiter, the detector).
+Labelled = tuple[str, str, str, dict[str, float]]
 
 
 class Metrics:
     edition = not_modified = forwarded = origin_errors = client_errors = server_errors = 0
     shed = replayed = connections = connections_refused = timeouts = bytes_sent = 0
+    challenged = cleared = challenge_refused = 0
+    searches = search_cached = search_shed = 0
 
-    def render(self, gauges: dict[str, tuple[float, str]]) -> bytes:
+    def render(self, gauges: dict[str, tuple[float, str]],
+               labelled: tuple[Labelled, ...] = ()) -> bytes:
         lines: list[str] = []
         for name, text in _HELP.items():
             metric = f"altavoz_edge_{name}_total"
@@ -41,6 +58,11 @@ class Metrics:
         for name, (value, text) in gauges.items():
             metric = f"altavoz_edge_{name}"
             lines += [f"# HELP {metric} {text}", f"# TYPE {metric} gauge", f"{metric} {value}"]
+        for metric, kind, text, values in labelled:
+            metric = f"altavoz_edge_{metric}"
+            lines += [f"# HELP {metric} {text}", f"# TYPE {metric} {kind}"]
+            lines += [f"{metric}{{{labels}}} {value}" if labels else f"{metric} {value}"
+                      for labels, value in values.items()]
         return ("\n".join(lines) + "\n").encode()
 
 

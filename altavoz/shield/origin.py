@@ -23,6 +23,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,6 +97,9 @@ class Origin:
         self.active = 0
         self.waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self.down_until = 0.0
+        # Answer heads received, and the seconds they took from an origin slot (detector.py).
+        self.answers = 0
+        self.answer_seconds = 0.0
 
     @property
     def queued(self) -> int:
@@ -142,7 +146,7 @@ class Origin:
             raise OriginDown("origin marked down")
         await self._acquire()
         try:
-            return await self._exchange(job, sink)
+            return await self._exchange(job, sink, time.monotonic())
         finally:
             self._release()
 
@@ -178,7 +182,7 @@ class Origin:
         lines.append(b"Connection: close\r\n\r\n")
         return b"".join(lines)
 
-    async def _exchange(self, job: Forward, sink: Sink) -> Relayed:
+    async def _exchange(self, job: Forward, sink: Sink, started: float) -> Relayed:
         reader, writer = await self._open()
         try:
             writer.write(self._request_head(job))
@@ -195,6 +199,8 @@ class Origin:
                     raise OriginFailed(502, f"bad answer: {type(exc).__name__}") from exc
                 status, headers = _parse_head(head)
                 if status >= 200:
+                    self.answers += 1
+                    self.answer_seconds += time.monotonic() - started
                     return await self._relay(job, status, headers, reader, sink)
             raise OriginFailed(502, "too many interim answers")
         finally:

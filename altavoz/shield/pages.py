@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import lru_cache
 
 # status → (Spanish title, Spanish text, English title, English text)
 _TEXTS: dict[int, tuple[str, str, str, str]] = {
@@ -26,9 +27,10 @@ _TEXTS: dict[int, tuple[str, str, str, str]] = {
           "Content too large", "What was sent is larger than the accepted maximum."),
     414: ("Dirección demasiado larga", "La dirección pedida es demasiado larga.",
           "URI too long", "The address asked for is too long."),
-    429: ("Demasiadas conexiones", "Hay demasiadas conexiones desde tu red. Espera un poco.",
-          "Too many connections", "There are too many connections from your network. Wait a "
-          "little."),
+    429: ("Demasiadas peticiones", "Llegan demasiadas peticiones o conexiones desde tu "
+          "dirección o tu red. Espera un poco y vuelve a intentarlo.",
+          "Too many requests", "Too many requests or connections are coming from your address "
+          "or your network. Wait a little and try again."),
     431: ("Cabeceras demasiado grandes", "La petición trae demasiadas cabeceras o muy largas.",
           "Headers too large", "The request carries too many or too long headers."),
     502: ("Error de la redacción", "La redacción respondió con un error. Lo publicado se sigue "
@@ -41,6 +43,11 @@ _TEXTS: dict[int, tuple[str, str, str, str]] = {
     504: ("La redacción no respondió a tiempo", "Vuelve a intentarlo en unos minutos.",
           "The newsroom did not answer in time", "Try again in a few minutes."),
 }
+SEARCH_BUSY_TEXTS = (
+    "Búsqueda ocupada", "Hay demasiadas búsquedas en este momento. Vuelve a intentarlo en "
+    "unos segundos; todo lo publicado se sigue pudiendo leer.",
+    "Search busy", "There are too many searches right now. Try again in a few seconds; "
+    "everything published can still be read.")
 NO_EDITION = ("Sitio en preparación", "Todavía no hay ninguna edición publicada.",
               "Site being prepared", "No edition has been published yet.")
 
@@ -86,8 +93,8 @@ def bilingual(status: int) -> bytes:
                  [("es", es_title, es_text), ("en", en_title, en_text)], "/")
 
 
-def no_edition() -> bytes:
-    es_title, es_text, en_title, en_text = NO_EDITION
+def no_edition(texts: tuple[str, str, str, str] = NO_EDITION) -> bytes:
+    es_title, es_text, en_title, en_text = texts
     return _page("es", f"{es_title} / {en_title}",
                  [("es", es_title, es_text), ("en", en_title, en_text)], "/")
 
@@ -96,6 +103,20 @@ def writes_down(lang: str) -> bytes:
     title, text, link = _WRITES_DOWN.get(lang, _WRITES_DOWN["en"])
     code = lang if lang in _WRITES_DOWN else "en"
     return _page(code, title, [(code, title, text)], f"/{code}/", link)
+
+
+@lru_cache(maxsize=512)  # one page per number of seconds: a few hundred at most
+def rate_limited(seconds: int) -> bytes:
+    """The 429 page of the rate limits (limits.py), saying how long to wait."""
+    es_title, _, en_title, _ = _TEXTS[429]
+    es = (f"Llegan demasiadas peticiones desde tu dirección o tu red. Vuelve a intentarlo "
+          f"dentro de {seconds} {'segundo' if seconds == 1 else 'segundos'}. Si enviabas un "
+          "texto, no se ha guardado: vuelve atrás para conservarlo.")
+    en = (f"Too many requests are coming from your address or your network. Try again in "
+          f"{seconds} {'second' if seconds == 1 else 'seconds'}. If you were sending a text, it "
+          "was not saved: go back to keep it.")
+    return _page("es", f"429 · {es_title} / {en_title}",
+                 [("es", es_title, es), ("en", en_title, en)], "/")
 
 
 def api_error(status: int, lang: str = "en") -> bytes:
@@ -109,3 +130,4 @@ def api_error(status: int, lang: str = "en") -> bytes:
 BILINGUAL = {status: bilingual(status) for status in _TEXTS}
 WRITES_DOWN = {lang: writes_down(lang) for lang in _WRITES_DOWN}
 NO_EDITION_PAGE = no_edition()
+SEARCH_BUSY = no_edition(SEARCH_BUSY_TEXTS)  # the search threads' queue is full (search.py)

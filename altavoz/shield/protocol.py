@@ -21,17 +21,20 @@ from typing import TYPE_CHECKING
 from httptools import HttpParserCallbackError, HttpParserError, HttpParserUpgrade, HttpRequestParser
 
 from altavoz.shield import clock, pages, respond
-from altavoz.shield.connection import Connection
+from altavoz.shield.challenge import NORMAL
+from altavoz.shield.connection import Connection, too_many
 from altavoz.shield.edition import Edition
 from altavoz.shield.forwarding import Forwarding, writes_down
 from altavoz.shield.http import BadPath, encoding_code, split_target
 from altavoz.shield.replay import Replaying
 from altavoz.shield.request import (
     BODY,
+    CHALLENGE,
     FORWARD,
     HEAD,
     HEALTHZ,
     IDLE,
+    LIMITED,
     NOT_ALLOWED,
     NOT_FOUND,
     REDIRECT,
@@ -40,6 +43,7 @@ from altavoz.shield.request import (
     Request,
 )
 from altavoz.shield.routes import query_selects, route
+from altavoz.shield.search import Searching
 
 if TYPE_CHECKING:
     from altavoz.shield.context import EdgeContext
@@ -63,7 +67,7 @@ class _Stop(Exception):
     """Raised in a parser callback: the connection is closing; parse nothing more."""
 
 
-class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
+class EdgeProtocol(Connection, Replaying, Searching, Forwarding, asyncio.Protocol):
     def __init__(self, ctx: EdgeContext) -> None:
         self.ctx = ctx
         self.s = ctx.settings
@@ -75,6 +79,10 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
         self.trusted = False
         self.proxy_wait: bytearray | None = None
         self.state = WAIT
+        # Where the parser is: IDLE between requests, HEAD or BODY once one has begun
+        # (its bytes are in the parser). Equal to `state` except while a request is at
+        # the origin (BUSY), when the next one may be parsed behind it (forwarding.py).
+        self.parsing = IDLE
         self.deadline = 0.0
         self.requests = 0
         self.r = Request()
@@ -86,6 +94,8 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
         self.paused_at = 0.0
         self.drained: asyncio.Future[None] | None = None
         self._nets: tuple[str, str] | None = None
+        self._keys: tuple[int, int] | tuple[()] | None = None  # rate-limit keys (limits.py)
+        self.limiter = ctx.limiter
         self.fed = self.chunk_start = 0  # bytes given to the parser, for head size checks
         self.held = b""  # received, not parsed yet: waits while answers cannot flow
         self.replay = ctx.replay  # None for a trusted proxy's connection (set below)
@@ -110,10 +120,14 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
             self.held += data  # arrived before pause_reading took effect
             return
         if len(data) <= _SLICE:  # the common case: one request, or a part of one
-            if self.replay is not None and self.state in (IDLE, WAIT) and not (
+            # Only a read that begins a request: after one begun (in an earlier read, or
+            # behind a pipelined answer) the bytes go on that request, whatever they are.
+            if self.replay is not None and self.parsing == IDLE and not (
                     self.busy or self.paused_at):
                 answer = self.replay.answers.get(data)
-                if answer is not None and answer.edition is self.ctx.loader.edition:
+                # Replayed only at the normal level: above it, the challenge hook decides.
+                if answer is not None and answer.edition is self.ctx.loader.edition and (
+                        self.ctx.attack_level == NORMAL) and self._replay_allowed():
                     self._replay(answer)
                     return
             self._feed(data)
@@ -133,14 +147,7 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
             self._feed(view[start:start + _SLICE])
 
     def _feed(self, data: bytes | memoryview) -> None:
-        boundary = self.state in (IDLE, WAIT)
-        if boundary:
-            # A request begins (there is no on_message_begin callback: one Python
-            # call less per request). Its head has header_timeout from now, not
-            # extended by later bytes: slowloris cannot stretch it.
-            self.state = HEAD
-            self.deadline = clock.now + self.header_timeout
-            self.r.start = time.perf_counter_ns()
+        boundary = self.parsing == IDLE  # the read begins where no request is begun
         self.completed = 0
         self.candidate = None
         self.chunk_start = self.fed
@@ -169,6 +176,17 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
             elif (self.candidate is not None and boundary and self.completed == 1
                   and self.state == IDLE and type(data) is bytes and data[-4:] == b"\r\n\r\n"):
                 self._remember(data)
+
+    def on_message_begin(self) -> None:
+        # The first byte of a request (line breaks between requests are none). Its head
+        # has header_timeout from now, not extended by later bytes: slowloris cannot
+        # stretch it. Behind a request at the origin no byte more is read; the deadline
+        # starts when reading resumes (connection._continue).
+        self.parsing = HEAD
+        if not self.busy:
+            self.state = HEAD
+            self.deadline = clock.now + self.header_timeout
+        self.r.start = time.perf_counter_ns()
 
     def on_url(self, url: bytes) -> None:
         r = self.r
@@ -251,11 +269,20 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
                 self._route(r, edition)
         else:
             self._route(r, edition)
+        # --- challenge hook (challenge.py): one comparison while the level is normal ---
+        if self.ctx.attack_level != NORMAL:
+            self.ctx.gate.screen(self, r, self.ctx.attack_level)
+        # ---
+        # Rate limits, last: what a request spends is what it gets (a challenge is a read).
+        if self._over_limit(r, edition):
+            if (r.cl is not None and r.cl != b"0") or r.te is not None:
+                raise _Reject(429)  # the body is not worth reading: answer and close
+            r.action = LIMITED
         if r.action == FORWARD:
             r.body = []
         if r.expect and not self.busy:  # the body is wanted (buffered, or read and dropped)
             self.transport.write(_CONTINUE)
-        self.state = BODY
+        self.state = self.parsing = BODY
         self.deadline = clock.now + self.body_timeout
 
     @staticmethod
@@ -275,6 +302,7 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
         self.deadline = clock.now + self.body_timeout
 
     def on_message_complete(self) -> None:
+        self.parsing = IDLE
         r = self.r
         # The next request's state, ready before its first byte is parsed (it may be
         # in this very chunk: pipelining).
@@ -305,17 +333,23 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
                 self.candidate = (head, body, status, r)
         elif action == FORWARD:
             self.completed += 1
-            if self.ctx.origin is not None:
+            # A search the edition answers: known at once (cached), or run on a search
+            # thread through the forwarding path (search.py), in order with the rest.
+            known = self._search_now(r, head_only, tail) if r.search else None
+            if known is not None:
+                data, status = known
+            elif self.ctx.origin is not None or type(r.search) is tuple:
                 self._forward(r, close)
                 if close:
                     raise _Stop  # nothing after a connection's last request is parsed
                 return
-            # An edge without an origin (a read-only mirror edge) answers at once.
-            metrics.server_errors += 1
-            status = 503
-            lang = r.lang or "es"
-            data = respond.error(503, tail, head_only, r.path.startswith(b"/api/"), lang,
-                                 self.s.retry_after, writes_down(lang))
+            else:
+                # An edge without an origin (a read-only mirror edge) answers at once.
+                metrics.server_errors += 1
+                status = 503
+                lang = r.lang or "es"
+                data = respond.error(503, tail, head_only, r.path.startswith(b"/api/"), lang,
+                                     self.s.retry_after, writes_down(lang))
         else:
             data, status = self._answer(r, action, head_only, tail)
             self.completed += 1
@@ -340,6 +374,11 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
         if action == NOT_ALLOWED:
             metrics.client_errors += 1
             return respond.error(405, tail, head_only, api=r.path.startswith(b"/api/")), 405
+        if action == LIMITED:
+            metrics.client_errors += 1
+            return too_many(r, tail, head_only), 429
+        if action == CHALLENGE:
+            return self.ctx.gate.answer(self, r, self.ctx.attack_level, head_only, tail)
         metrics.server_errors += 1  # NO_EDITION
         return respond.error(503, tail, head_only, retry_after=self.s.retry_after,
                              body=pages.NO_EDITION_PAGE), 503
@@ -347,9 +386,11 @@ class EdgeProtocol(Connection, Replaying, Forwarding, asyncio.Protocol):
     def _fail(self, status: int) -> None:
         """A malformed or over-limit request: answer, close, parse nothing more."""
         self.ctx.metrics.client_errors += 1
-        api = self.r.url.startswith(b"/api/")
-        self._send(respond.error(status, clock.TAILS[clock.CLOSE], api=api), True, self.r,
-                   status)
+        r = self.r
+        tail = clock.TAILS[clock.CLOSE]
+        data = (too_many(r, tail) if status == 429 and r.retry else
+                respond.error(status, tail, api=r.url.startswith(b"/api/")))
+        self._send(data, True, r, status)
 
     # --- bytes out ----------------------------------------------------------------------------
 

@@ -11,6 +11,12 @@ revalidates. Only the simplest shape is remembered: a whole request alone in one
 read, ending with its head, without a body, answered from the edition on a
 connection that is not a trusted proxy's (whose requests carry per-client
 headers). Anything else takes the normal path, which is also what fills this.
+And only a read that begins a request is looked up: after the first byte of a
+request (protocol.on_message_begin), until its end, every byte goes on it.
+
+A replayed request is a read like any other: it spends its client's read budget
+(limits.py) before it is answered. One over budget takes the normal path, which
+answers 429 without spending again.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from altavoz.shield import clock
 from altavoz.shield.edition import Edition
+from altavoz.shield.limits import READ
 from altavoz.shield.request import IDLE
 
 if TYPE_CHECKING:
     from altavoz.shield.context import EdgeContext
+    from altavoz.shield.limits import Limiter
     from altavoz.shield.request import Request
     from altavoz.shield.settings import EdgeSettings
 
@@ -71,15 +79,33 @@ class Replaying:
     state: int
     deadline: float
     keepalive_timeout: float
+    limiter: Limiter
+    _keys: tuple[int, int] | tuple[()] | None
 
     def nets(self, r: Request) -> tuple[str, str]: ...  # connection.py
+    def limit_keys(self, r: Request) -> tuple[int, int] | tuple[()]: ...  # connection.py
+
+    def _replay_allowed(self) -> bool:
+        """Spend a read for the remembered answer; refused, the request is parsed and
+        answered 429 (self.r, the request about to be parsed, carries the wait)."""
+        keys = self._keys
+        if keys is None:
+            keys = self.limit_keys(self.r)
+        if not keys:
+            return True
+        wait = self.limiter.take(keys[0], keys[1], READ)
+        if wait:
+            self.r.retry = wait
+            return False
+        return True
 
     def _remember(self, data: bytes) -> None:
         """The read was exactly one request, answered from the edition: keep the
         answer for the next identical read (replay.py)."""
         head, body, status, r = self.candidate  # type: ignore[misc]
         edition = self.ctx.loader.edition
-        if edition is not None and r.keep and r.cl is None and r.te is None:
+        # Not with Expect: parsed, it gets a 100 Continue first, which a replay leaves out.
+        if edition is not None and r.keep and r.cl is None and r.te is None and not r.expect:
             self.replay.put(data, Answer(  # type: ignore[union-attr]
                 edition, head, body, status, r.method.decode("latin-1"),
                 r.path.decode("latin-1"), r.http10, r.keep))

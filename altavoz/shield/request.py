@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 WAIT, HEAD, BODY, IDLE, BUSY = range(5)
 # What a parsed request becomes (routes.route decides).
 SERVE, FORWARD, REDIRECT, NOT_FOUND, NOT_ALLOWED, HEALTHZ, NO_EDITION = range(7)
+CHALLENGE = 20  # challenge.py answers: its page, script, worker and clearance endpoint
+LIMITED = 21  # refused by a rate limit (limits.py): 429 with Retry-After
 
 
 class Request:
@@ -40,6 +42,10 @@ class Request:
     res: Resource | None = None
     location = b""  # a redirect's Location, or a whole redirect head from the manifest
     lang: str | None = None
+    retry = 0  # seconds to wait, once a rate limit refused the request
+    # A search the edition's index answers (routes.route sets True; search.py then
+    # holds its parsed form here). Still a FORWARD to the budgets and the challenge.
+    search: object = False
 
     def __init__(self) -> None:
         self.headers: list[tuple[bytes, bytes]] = []

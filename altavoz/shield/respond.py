@@ -87,10 +87,10 @@ def redirect(location: bytes, tail: bytes, permanent: bool = True) -> bytes:
 def healthz(edition: Edition | None, attack_level: str, head_only: bool,
             tail: bytes) -> tuple[bytes, int]:
     if edition is None:
-        body = json.dumps({"edition": None, "attack_level": attack_level, "paths": 0}).encode()
+        body = json.dumps({"edition": None, "level": attack_level, "paths": 0}).encode()
         status = 503
     else:
-        body = json.dumps({"edition": edition.id, "attack_level": attack_level,
+        body = json.dumps({"edition": edition.id, "level": attack_level,
                            "paths": edition.count}).encode()
         status = 200
     return simple(status, body, tail, head_only, pages.JSON), status

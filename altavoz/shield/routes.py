@@ -3,9 +3,9 @@
 The edition answers every GET and HEAD it has a path for, whatever the query
 string (a cache-busting `?x=123` gets the same cached bytes). The origin gets
 only what needs it: every POST, the origin-rendered pages (account, write,
-editor, comment forms), searches and filtered API reads (a query on those
-paths selects an answer; the next milestone answers them at the edge from the
-edition's index), admin, and media files the edition does not hold. Any other
+editor, comment forms), filtered API reads (a query on those paths selects an
+answer), searches when the edition has no usable search index (with one, the
+edge answers them: search.py), admin, and media files the edition does not hold. Any other
 path that is not in the edition is a 404 at the edge: random paths never reach
 the origin.
 """
@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from altavoz.shield.challenge import ENDPOINTS as CHALLENGE_PATHS
 from altavoz.shield.edition import Edition
 from altavoz.shield.http import language_of, normalise
 from altavoz.shield.request import (
+    CHALLENGE,
     FORWARD,
     HEALTHZ,
     NO_EDITION,
@@ -70,6 +72,9 @@ def route(r: Request, edition: Edition | None) -> None:
     if r.path == b"/healthz":
         r.action = HEALTHZ
         return
+    if r.path in CHALLENGE_PATHS:  # the challenge's script, worker and clearance endpoint
+        r.action = CHALLENGE
+        return
     path = normalise(r.path)
     languages = edition.languages if edition is not None else DEFAULT_LANGUAGES
     r.lang = language_of(path, r.al, languages,
@@ -82,6 +87,10 @@ def route(r: Request, edition: Edition | None) -> None:
             r.res, r.action = res, SERVE
         elif selects or is_origin_path(path, languages):
             r.action = FORWARD
+            # Searches the edition's index answers stay FORWARDs to the budgets and the
+            # challenge; protocol.py then answers them at the edge (search.py).
+            r.search = selects and edition is not None and edition.search is not None and (
+                edition.search.answers(path))
         elif edition is None:
             r.action = NO_EDITION
         elif path.encode() in edition.redirects:

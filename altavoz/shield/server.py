@@ -68,6 +68,7 @@ async def _housekeeping(ctx: EdgeContext, interval: float) -> None:
         await asyncio.sleep(interval)
         clock.tick()
         now = clock.now
+        ctx.tick(now)  # rate-limit clock, attack level
         for connection in list(ctx.connections):
             connection.check(now)
         if ctx.log is not None:

@@ -1,4 +1,5 @@
-"""A real site for a real browser: `altavoz init` and `altavoz serve` (granian) in
+"""A real site for a real browser: `altavoz init` and `altavoz serve` (edge, origin
+and publisher; the first start builds the first edition) in
 a fresh home, driven by Debian's Chromium through Playwright."""
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -68,6 +69,9 @@ def live_site(tmp_path_factory) -> Iterator[LiveSite]:
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     env |= {
         "ALTAVOZ_HOME": str(home), "ALTAVOZ_LISTEN": f"127.0.0.1:{port}",
+        # Free ports for the origin and the edge's metrics: tests may run beside a demo.
+        "ALTAVOZ_ORIGIN_LISTEN": f"127.0.0.1:{_free_port()}",
+        "ALTAVOZ_EDGE_METRICS_LISTEN": f"127.0.0.1:{_free_port()}",
         "ALTAVOZ_DATABASE_URL": "", "ALTAVOZ_WORKERS": "1", "LANG": "en_GB.UTF-8",
     }
     site = LiveSite(home=home, url=f"http://127.0.0.1:{port}", env=env)

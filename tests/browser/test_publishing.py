@@ -5,6 +5,7 @@ a public reason that readers see."""
 from __future__ import annotations
 
 import base64
+import time
 import urllib.error
 import urllib.request
 
@@ -28,6 +29,19 @@ def _totp_now(secret_text: str) -> str:
     return f"{totp(key):06d}"
 
 
+def _published(page, url: str, check, seconds: float = 90) -> bool:
+    """Reload `url` until check(page) holds: a change reaches the edition the
+    edge serves through the publisher (about a second; a whole build after
+    seeding takes longer). Bounded."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page.goto(url)
+        if check(page):
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -38,10 +52,11 @@ def _status(url: str) -> int:
 
 def test_front_page_is_spanish_and_switches_to_english(live_site, page):
     live_site.cli("seed", "--articles", "40", "--seed", "3")
-    page.goto(live_site.url + "/")
+    # Seeding queues a whole build; the publisher makes it live.
+    assert _published(page, live_site.url + "/",
+                      lambda p: p.locator("main a[href*='/es/article/']").count() > 0)
     assert page.url.endswith("/es/")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.locator("main a[href*='/es/article/']").count() > 0
     page.locator('a[hreflang="en"]').first.click()
     assert page.url.endswith("/en/")
     assert page.locator("html").get_attribute("lang") == "en"
@@ -84,8 +99,8 @@ def test_submit_approve_hide(live_site, browser, page):
     # The queue shows the submission; the editor approves it.
     editor.get_by_role("link", name=TITLE).click()
     _form_with_action(editor, "approve").locator("button[type=submit]").click()
-    editor.goto(live_site.url + "/es/")
-    assert editor.get_by_role("link", name=TITLE).count() >= 1
+    assert _published(editor, live_site.url + "/es/",
+                      lambda p: p.get_by_role("link", name=TITLE).count() >= 1)
     assert _status(article_url) == 200
 
     # Hiding needs a reason; readers see it on the article and in the public log.
@@ -95,7 +110,7 @@ def test_submit_approve_hide(live_site, browser, page):
     hide.locator("textarea[name=reason]").fill("Datos personales de vecinos publicados.")
     hide.locator("button[type=submit]").click()
 
-    page.goto(article_url)
+    assert _published(page, article_url, lambda p: p.locator(".banner").count() == 1)
     assert "Datos personales de vecinos publicados." in page.locator(".banner").inner_text()
     page.goto(live_site.url + "/es/moderation/")
     assert "Datos personales de vecinos publicados." in page.locator("main").inner_text()

@@ -7,6 +7,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import socket
+import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,11 +163,24 @@ def exported(edition: Edition, tmp_path: Path) -> Path:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for_port(process: subprocess.Popen, port: int, what: str,
+                  log: Callable[[], str] = lambda: "") -> None:
+    """Until `process` accepts connections on loopback `port`; a failure if it exits
+    first or takes more than ten seconds, with what it said."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start: {process.stdout.read().decode()} {log()}")
+            time.sleep(0.05)
 
 
 def inodes(root: Path) -> dict[str, int]:

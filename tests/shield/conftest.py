@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -169,8 +170,9 @@ def _handler(origin: Origin) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def origin() -> Iterator[Origin]:
+@contextmanager
+def recording_origin() -> Iterator[Origin]:
+    """The test origin, running until the block ends."""
     record = Origin(port=0)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(record))
     server.daemon_threads = True
@@ -179,10 +181,18 @@ def origin() -> Iterator[Origin]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               daemon=True)
     thread.start()
-    yield record
-    record.release.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield record
+    finally:
+        record.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def origin() -> Iterator[Origin]:
+    with recording_origin() as record:
+        yield record
 
 
 def dead_port() -> int:

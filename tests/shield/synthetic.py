@@ -98,7 +98,10 @@ def default_pages() -> dict[str, Page]:
 
 def write_edition(home: Path, key: SigningKey, pages: dict[str, Page] | None = None,
                   redirects: dict[str, str] | None = None, previous: str | None = None,
-                  make_current: bool = True, sign_with: SigningKey | None = None) -> str:
+                  make_current: bool = True, sign_with: SigningKey | None = None,
+                  base: str | None = None, removed: list[str] | None = None) -> str:
+    """A signed edition; with `base`, a patch (format 2): `pages` are then the
+    paths that differ from that full edition, `removed` those it drops."""
     pages = default_pages() if pages is None else pages
     paths = {}
     for path, page in pages.items():
@@ -121,6 +124,8 @@ def write_edition(home: Path, key: SigningKey, pages: dict[str, Page] | None = N
         "search_index": {"blob": _put(home, index), "size": len(index)},
         "paths": paths,
     }
+    if base is not None:
+        manifest.update(format=2, base=base, removed=sorted(removed or []))
     data = json.dumps(manifest, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode()
     edition = hashlib.sha256(data).hexdigest()

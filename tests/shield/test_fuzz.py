@@ -1,34 +1,52 @@
 """Malformed input, fed to the protocol in-process with a fake transport: it never
-raises, and it answers 4xx or closes (after the timeout sweep, at the latest)."""
+raises, and it answers 4xx or closes (after the timeout sweep, at the latest).
+
+The harness here (FakeTransport, WatchedProtocol, run/feed) is shared with
+test_fuzz_requests.py, test_fuzz_live.py and the atheris target fuzz/edge_requests.py."""
 
 from __future__ import annotations
 
 import re
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from altavoz.shield import clock
 from altavoz.shield.context import EdgeContext
 from altavoz.shield.loader import Loader
-from altavoz.shield.protocol import EdgeProtocol
+from altavoz.shield.protocol import EdgeProtocol, _Reject, _Stop
 from altavoz.shield.settings import from_env
 from tests.shield.synthetic import make_home, write_edition
 
+pytestmark = pytest.mark.fuzz
+
 STATUS = re.compile(rb"HTTP/1\.1 (\d{3}) ")
-ALLOWED = {200, 206, 301, 302, 304, 400, 404, 405, 408, 413, 414, 416, 429, 431, 503, 505}
+ALLOWED = {100, 200, 206, 301, 302, 304, 400, 404, 405, 408, 413, 414, 416, 429, 431, 503, 505}
 
 
 class FakeTransport:
-    def __init__(self) -> None:
+    """Records each write: the edge writes every response (and a 100 Continue) in one
+    write() or writelines() call. `pauses` holds the numbers of the writes after which
+    the send buffer is "full": pause_writing() is called right then, as uvloop does."""
+
+    def __init__(self, protocol: EdgeProtocol | None = None, pauses: Iterable[int] = ()) -> None:
         self.out = b""
+        self.writes: list[bytes] = []
         self.closed = False
         self.reading = True
+        self.protocol = protocol
+        self.pauses = set(pauses)
 
     def write(self, data: bytes) -> None:
         assert not self.closed or data == b"", "wrote after close"
         self.out += data
+        self.writes.append(bytes(data))
+        if self.protocol is not None and len(self.writes) in self.pauses:
+            self.protocol.pause_writing()
 
     def writelines(self, parts: tuple[bytes, ...]) -> None:
         self.write(b"".join(parts))
@@ -52,55 +70,121 @@ class FakeTransport:
         self.reading = True
 
 
-_context: list[EdgeContext] = []
+class WatchedProtocol(EdgeProtocol):
+    """The edge, with its parser callbacks watched. httptools turns any exception a
+    callback raises into HttpParserCallbackError, which the protocol answers with a
+    plain 400: a bug in a callback (a TypeError in routing, say) would look like a
+    correct refusal. Only the protocol's own _Reject and _Stop are expected."""
+
+    def __init__(self, ctx: EdgeContext) -> None:
+        self.surprises: list[str] = []
+        super().__init__(ctx)  # the parser looks the callbacks up on this object
+
+    def _watch(self, call: Callable[..., None], *args: object) -> None:
+        try:
+            call(*args)
+        except (_Reject, _Stop):
+            raise
+        except Exception:
+            self.surprises.append(traceback.format_exc())
+            raise
+
+    def on_url(self, url: bytes) -> None:
+        self._watch(super().on_url, url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._watch(super().on_header, name, value)
+
+    def on_headers_complete(self) -> None:
+        self._watch(super().on_headers_complete)
+
+    def on_body(self, body: bytes) -> None:
+        self._watch(super().on_body, body)
+
+    def on_message_complete(self) -> None:
+        self._watch(super().on_message_complete)
 
 
-def context(tmp: Path) -> EdgeContext:
-    if not _context:
-        home, key = make_home(tmp)
-        write_edition(home, key)
+_contexts: dict[tuple, EdgeContext] = {}
+SMALL_LIMITS = {"max_body_bytes": 4096, "max_uri_bytes": 1024, "max_header_bytes": 2048,
+                "max_headers": 20}
+
+
+def context(tmp: Path, **changes: object) -> EdgeContext:
+    """One edge context per set of setting changes, shared by every test (building an
+    edition takes longer than thousands of examples). Small limits, no origin."""
+    key = tuple(sorted(changes.items()))
+    if key not in _contexts:
+        home, signing_key = make_home(tmp / f"ctx{len(_contexts)}")
+        write_edition(home, signing_key)
         loader = Loader(home)
         edition = loader.check()
         assert edition is not None
         loader.switch(edition)
         edge_settings = from_env(home=home, listen="127.0.0.1:0", origin="none").with_(
-            max_body_bytes=4096, max_uri_bytes=1024, max_header_bytes=2048, max_headers=20)
-        _context.append(EdgeContext(edge_settings, loader))
-    return _context[0]
+            **(SMALL_LIMITS | changes)).without_limits()  # thousands of requests, one address
+        _contexts[key] = EdgeContext(edge_settings, loader)
+    return _contexts[key]
 
 
-def feed(ctx: EdgeContext, chunks: list[bytes]) -> tuple[FakeTransport, list[int]]:
-    protocol = EdgeProtocol(ctx)
-    transport = FakeTransport()
+def run(ctx: EdgeContext, chunks: list[bytes],
+        pauses: Iterable[int] = ()) -> tuple[FakeTransport, list[int]]:
+    """One connection: each chunk is one read; then EOF and the timeout sweep. With
+    `pauses`, the client stops reading after those writes and reads again (all that
+    was sent) before its next chunk arrives: the edge's flow control is exercised."""
+    protocol = WatchedProtocol(ctx)
+    transport = FakeTransport(protocol, pauses)
     protocol.connection_made(transport)  # type: ignore[arg-type]
     for chunk in chunks:
+        _drain(protocol, transport)
         if transport.closed:
             break
         protocol.data_received(chunk)
+    _drain(protocol, transport)
     if not transport.closed:
         protocol.eof_received()
+        _drain(protocol, transport)
+    if not transport.closed:
         protocol.check(clock.now + 3600)  # the sweep, long after every deadline
     protocol.connection_lost(None)  # what the event loop does after a close
-    statuses = parse_statuses(transport.out)
+    assert not protocol.surprises, "a parser callback raised:\n" + protocol.surprises[0]
+    statuses = statuses_of(transport.writes)
     assert ctx.per_client == {}  # every connection's count was given back
     return transport, statuses
 
 
-def parse_statuses(out: bytes) -> list[int]:
-    """The status of each response in `out`, walking Content-Length framing (no
-    request here is a HEAD, so every head but a 304's is followed by its body)."""
+def _drain(protocol: EdgeProtocol, transport: FakeTransport) -> None:
+    """The client reads what it was sent: the edge may write (and parse held bytes) again."""
+    for _ in range(1000):
+        if transport.closed or not protocol.paused_at:
+            return
+        protocol.resume_writing()
+    raise AssertionError("the edge paused writing 1000 times in a row without progress")
+
+
+def feed(ctx: EdgeContext, chunks: list[bytes]) -> tuple[FakeTransport, list[int]]:
+    return run(ctx, chunks)
+
+
+def statuses_of(writes: list[bytes]) -> list[int]:
+    """The status of each response, each checked to be whole and framed right: a
+    status line, a head, and a body as long as its Content-Length (or none at all,
+    for HEAD and 304)."""
     statuses = []
-    while out:
-        head, sep, rest = out.partition(b"\r\n\r\n")
-        assert sep, f"incomplete response: {out[:200]!r}"
+    for data in writes:
+        head, sep, body = data.partition(b"\r\n\r\n")
+        assert sep, f"incomplete response: {data[:200]!r}"
         match = STATUS.match(head)
         assert match, f"not a status line: {head[:100]!r}"
         status = int(match.group(1))
         statuses.append(status)
+        if status < 200 or status in (204, 304):  # no body, and no length needed
+            assert body == b"", data[:200]
+            continue
         length = re.search(rb"\r\nContent-Length: (\d+)\r\n", head + b"\r\n")
-        size = int(length.group(1)) if length and status != 304 else 0
-        assert len(rest) >= size
-        out = rest[size:]
+        assert length or b"\r\nTransfer-Encoding: chunked\r\n" in head + b"\r\n", head
+        if length and body:
+            assert len(body) == int(length.group(1)), head
     return statuses
 
 
@@ -223,12 +307,8 @@ def test_malformed_requests_get_4xx_and_close(tmp_path_factory, before: list[byt
     assert statuses[-1] in expected | {400}, (statuses, data[:80])
 
 
-def test_responses_stop_at_the_first_error() -> None:
-    ctx = _context[0] if _context else None
-    if ctx is None:
-        import tempfile
-
-        ctx = context(Path(tempfile.mkdtemp()))
+def test_responses_stop_at_the_first_error(tmp_path_factory) -> None:
+    ctx = context(tmp_path_factory.mktemp("fuzz"))
     transport, statuses = feed(ctx, [
         b"GET /es/ HTTP/1.1\r\nHost: x\r\n\r\n"
         b"GET /es/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"

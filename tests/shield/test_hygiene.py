@@ -10,6 +10,8 @@ import pytest
 
 from tests.shield.conftest import Edge, Origin, Raw, is_closed, raw
 
+# For tests of flow control that pipeline thousands of reads from one address.
+NO_READ_LIMIT = {"ALTAVOZ_EDGE_LIMIT_READ": "off", "ALTAVOZ_EDGE_LIMIT_READ_PREFIX": "off"}
 FAST = {"ALTAVOZ_EDGE_HEADER_TIMEOUT": "1", "ALTAVOZ_EDGE_KEEPALIVE_TIMEOUT": "1",
         "ALTAVOZ_EDGE_BODY_TIMEOUT": "1"}
 
@@ -212,7 +214,7 @@ def test_a_client_that_does_not_read_is_not_answered_ahead(start_edge) -> None:
     import socket
 
     count = 3000  # 48 MB of answers to 93 KB of requests, if all were answered at once
-    edge = start_edge(env={"ALTAVOZ_EDGE_MAX_REQUESTS_PER_CONNECTION": str(count)})
+    edge = start_edge(env={"ALTAVOZ_EDGE_MAX_REQUESTS_PER_CONNECTION": str(count), **NO_READ_LIMIT})
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     sock.connect(("127.0.0.1", edge.port))
@@ -235,7 +237,8 @@ def test_a_client_that_stops_reading_is_dropped_after_the_send_timeout(start_edg
 
     count = 600  # ~10 MB of answers: more than the kernel buffers on both sides
     edge = start_edge(env={"ALTAVOZ_EDGE_SEND_TIMEOUT": "1",
-                           "ALTAVOZ_EDGE_MAX_REQUESTS_PER_CONNECTION": str(count)})
+                           "ALTAVOZ_EDGE_MAX_REQUESTS_PER_CONNECTION": str(count),
+                           **NO_READ_LIMIT})
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
     sock.connect(("127.0.0.1", edge.port))

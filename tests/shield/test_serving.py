@@ -193,7 +193,7 @@ def test_healthz(edge: Edge) -> None:
     response, body = edge.get("/healthz")
     assert response.status == 200
     data = json.loads(body)
-    assert data["attack_level"] == "normal"
+    assert data["level"] == "normal"
     assert data["paths"] == len(PAGES)
     assert len(data["edition"]) == 64
 

@@ -119,3 +119,42 @@ def test_metrics_listener_counts(edge: Edge) -> None:
     for name in ("not_modified", "forwarded", "origin_errors", "server_errors", "shed"):
         assert f"altavoz_edge_{name}_total" in values
     assert values["altavoz_edge_edition_paths"] == len(default_pages())
+
+
+def test_a_patch_edition_changes_only_its_paths(start_edge: Callable[..., Edge],
+                                                tmp_path) -> None:
+    home, key = make_home(tmp_path)
+    full = write_edition(home, key, _pages(b"primera"))
+    edge = start_edge(home=(home, key))
+    pages = default_pages()
+    gone = next(p for p in pages if p.startswith("/es/") and p != "/es/")
+    first = write_edition(home, key, {"/es/": Page(b"<title>parche uno</title>", lang="es")},
+                          previous=full, base=full, removed=[gone])
+    assert _wait_for(lambda: edge.edition_id() == first, SWITCH_WITHIN + 1)
+    assert b"parche uno" in edge.get("/es/")[1]
+    assert edge.get(gone)[0].status == 404
+    assert edge.get("/en/")[1] == pages["/en/"].body  # from the base, untouched
+
+    # The next patch is cumulative on the same base: the removed path stays removed.
+    second = write_edition(home, key, {"/es/": Page(b"<title>parche dos</title>", lang="es"),
+                                       "/es/nuevo/": Page(b"<title>nuevo</title>", lang="es")},
+                           previous=first, base=full, removed=[gone])
+    assert _wait_for(lambda: edge.edition_id() == second, SWITCH_WITHIN + 1)
+    assert b"parche dos" in edge.get("/es/")[1] and edge.get("/es/nuevo/")[0].status == 200
+    assert edge.get(gone)[0].status == 404
+
+
+def test_a_patch_on_an_unknown_or_foreign_base_is_refused(start_edge: Callable[..., Edge],
+                                                           tmp_path) -> None:
+    home, key = make_home(tmp_path)
+    full = write_edition(home, key, _pages(b"primera"))
+    edge = start_edge(home=(home, key))
+    write_edition(home, key, {"/es/": Page(b"<title>huerfano</title>", lang="es")},
+                  previous=full, base="0" * 64)
+    time.sleep(1.0)  # several polls: it must have been looked at and refused
+    assert edge.edition_id() == full and b"primera" in edge.get("/es/")[1]
+    other = SigningKey.generate()
+    write_edition(home, key, {"/es/": Page(b"<title>ajeno</title>", lang="es")},
+                  previous=full, base=full, sign_with=other)
+    time.sleep(1.0)
+    assert edge.edition_id() == full and b"primera" in edge.get("/es/")[1]

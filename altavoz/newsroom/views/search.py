@@ -33,10 +33,15 @@ __all__ = ["MAX_QUERY_CHARS", "clean_query", "search_page"]
 
 # Dates outside these years are typing mistakes, and near date.min/max the
 # time-zone arithmetic would overflow.
-_FIRST_YEAR, _LAST_YEAR = 1900, 2999
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 # The same rule as every listing: beyond six digits a page number is junk.
 _PAGE_NUMBER = re.compile(r"^[0-9]{1,6}\Z")
-_DATE_ERROR = gettext_lazy("Enter a date as year-month-day, for example 2025-03-01.")
+DATE_ERROR = gettext_lazy("Enter a date as year-month-day, for example 2025-03-01.")
+SECTION_ERROR = gettext_lazy("There is no such section. Choose one from the list.")
+LANGUAGE_ERROR = gettext_lazy(
+    "Articles are not published in that language. Choose one from the list.")
+ORDER_ERROR = gettext_lazy("The end date is before the start date.")
+RANGE_ERROR = gettext_lazy("Choose a date between the years %(first)d and %(last)d.")
 
 
 class SearchForm(forms.Form):
@@ -45,9 +50,9 @@ class SearchForm(forms.Form):
     section = forms.ChoiceField(required=False)
     language = forms.ChoiceField(required=False)
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
-                                error_messages={"invalid": _DATE_ERROR})
+                                error_messages={"invalid": DATE_ERROR})
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"],
-                              error_messages={"invalid": _DATE_ERROR})
+                              error_messages={"invalid": DATE_ERROR})
 
     def __init__(self, data: QueryDict, sections: list[Section]) -> None:
         super().__init__({
@@ -55,11 +60,9 @@ class SearchForm(forms.Form):
             "date_from": data.get("from", ""), "date_to": data.get("to", ""),
         })
         self.fields["section"].choices = [("", "")] + [(s.slug, s.name) for s in sections]
-        self.fields["section"].error_messages["invalid_choice"] = _(
-            "There is no such section. Choose one from the list.")
+        self.fields["section"].error_messages["invalid_choice"] = SECTION_ERROR
         self.fields["language"].choices = [("", ""), *settings.LANGUAGES]
-        self.fields["language"].error_messages["invalid_choice"] = _(
-            "Articles are not published in that language. Choose one from the list.")
+        self.fields["language"].error_messages["invalid_choice"] = LANGUAGE_ERROR
 
     def clean_date_from(self) -> date | None:
         return _in_range(self.cleaned_data["date_from"])
@@ -71,15 +74,14 @@ class SearchForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
+            self.add_error("date_to", ORDER_ERROR)
         return data
 
 
 def _in_range(value: date | None) -> date | None:
-    if value is not None and not _FIRST_YEAR <= value.year <= _LAST_YEAR:
-        raise forms.ValidationError(
-            _("Choose a date between the years %(first)d and %(last)d.")
-            % {"first": _FIRST_YEAR, "last": _LAST_YEAR})
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(str(RANGE_ERROR) % {"first": FIRST_YEAR,
+                                                        "last": LAST_YEAR})
     return value
 
 
