@@ -148,7 +148,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             watch(home)
         return 0
     try:
-        report = publish(home)
+        report = publish(home, console=console)
     except (BuildError, RenderError, StoreError) as exc:
         console.print(f"[red]publish failed:[/] {exc} (the changes stay queued)")
         return 1

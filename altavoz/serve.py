@@ -48,7 +48,7 @@ def serve(workers: int | None = None) -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     console = Console(stderr=True)
     console.print("altavoz: bringing the edition up to date…")
-    report = publish(home)  # the first build, or what was queued while stopped
+    report = publish(home, console=console)  # the first build, or what was queued meanwhile
     if report is not None:
         console.print(f"altavoz: {report.summary()}", soft_wrap=True)
     workers = workers or config.env_int("ALTAVOZ_WORKERS", 2, minimum=1)

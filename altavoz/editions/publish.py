@@ -29,6 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from rich.console import Console
 
 from altavoz.editions import build as full_build
 from altavoz.editions import deps, plan, signing, store
@@ -64,15 +65,17 @@ class PublishReport:
     seconds: float = 0.0
     full: bool = False  # a whole build was made instead of a patch
     folded: bool = False  # the patch grew past the limit and became a full manifest
+    steps: dict[str, float] = field(default_factory=dict)  # seconds: plan, render, write
 
     def summary(self) -> str:
         if self.full:
             return (f"Edition {self.edition}: a whole build ({self.changes} changes, "
                     f"{self.seconds:.1f} s)")
         kind = "full manifest" if self.folded else "patch"
+        steps = ", ".join(f"{name} {value * 1000:.0f}" for name, value in self.steps.items())
         return (f"Edition {self.edition} ({kind}): {self.changes} changes, "
                 f"{len(self.rendered)} paths rendered, {len(self.removed)} removed, "
-                f"{self.seconds * 1000:.0f} ms")
+                f"{self.seconds * 1000:.0f} ms" + (f" ({steps} ms)" if steps else ""))
 
 
 @dataclass
@@ -106,7 +109,8 @@ def pending(now: datetime, due_checked: datetime | None) -> _Queue:
                   full=bool(kinds[PendingChange.Kind.FULL]), due=due, now=now)
 
 
-def publish(home: Path | None = None, *, defer: bool = False) -> PublishReport | None:
+def publish(home: Path | None = None, *, defer: bool = False,
+            console: Console | None = None) -> PublishReport | None:
     """Publish what is queued; None when nothing is. A whole build when needed.
 
     `defer`: pages first, and the sitemap's entries in a later call that finds
@@ -118,8 +122,10 @@ def publish(home: Path | None = None, *, defer: bool = False) -> PublishReport |
     try:
         with store.locked(home):
             report = _Publisher(home, defer).run()
-    except NeedsFullBuild:
-        built = full_build.build(home)
+    except NeedsFullBuild as exc:
+        if console is not None:
+            console.print(f"building the whole edition: {exc}")
+        built = full_build.build(home, console=console)
         report = PublishReport(edition=built.edition, previous=built.previous, changes=0,
                                full=True)
     if report is not None:
@@ -152,10 +158,15 @@ class _Publisher:
                 if not queue.articles and not queue.threads and not waiting:
                     return None
                 sitemap, waiting = waiting | queue.articles, set()
+            clock = time.perf_counter()
             work = plan.plan(shown, queue.articles, queue.threads, queue.now, sitemap)
             work.meta[SITEMAP_PENDING] = json.dumps(sorted(waiting))
+            planned = time.perf_counter()
             entries = self.render(sorted(work.render))
+            rendered = time.perf_counter()
             edition, folded = self._write(shown, current, entries, work.remove)
+            steps = {"plan": planned - clock, "render": rendered - planned,
+                     "write": time.perf_counter() - rendered}
             with shown.db:
                 for key, ids in work.listings.items():
                     shown.set_listing(key, ids)
@@ -174,7 +185,7 @@ class _Publisher:
             PendingChange.objects.filter(id__lte=queue.last_id).delete()
         return PublishReport(edition=edition, previous=current, changes=queue.count,
                              rendered=sorted(entries), removed=sorted(work.remove),
-                             folded=folded)
+                             folded=folded, steps=steps)
 
     def _site(self, key: Any = None) -> Site:
         key = key or signing.load_signing_key(self.home)
