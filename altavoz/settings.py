@@ -170,7 +170,7 @@ ALTAVOZ_EDITIONS_KEEP = config.env_int("ALTAVOZ_EDITIONS_KEEP", 5, minimum=1)
 ALTAVOZ_EDITIONS_PATCH_LIMIT = config.env_int("ALTAVOZ_EDITIONS_PATCH_LIMIT", 20_000, minimum=1)
 # How often `altavoz serve`'s publisher looks for queued changes (seconds): two
 # small queries each time; a change is live within about this plus its render time.
-ALTAVOZ_PUBLISH_INTERVAL = config.env_float("ALTAVOZ_PUBLISH_INTERVAL", 0.2, minimum=0.01)
+ALTAVOZ_PUBLISH_INTERVAL = config.env_float("ALTAVOZ_PUBLISH_INTERVAL", 0.1, minimum=0.01)
 # The edition's search index is rebuilt whole (its file format cannot delete rows):
 # at most this often (seconds), in the background, once publishing is idle.
 ALTAVOZ_EDITIONS_INDEX_INTERVAL = config.env_float("ALTAVOZ_EDITIONS_INDEX_INTERVAL", 30.0)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from rich.console import Console
 
+from altavoz.editions import background as background_work
 from altavoz.editions import build as full_build
 from altavoz.editions import deps, plan, signing, store
 from altavoz.editions.deps import Deps
@@ -391,7 +393,9 @@ def watch(home: Path | None = None, *, interval: float | None = None,
     pause, last_error = interval, ""
     job: Future | None = None
     indexed_at = time.monotonic()
-    with ThreadPoolExecutor(1, "publish-background") as pool:
+    background = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=background_work.setup)
+    with background as pool:
         while not stop():
             try:
                 report = publish(home, defer=True)
@@ -408,7 +412,7 @@ def watch(home: Path | None = None, *, interval: float | None = None,
                             log.info("%s published in edition %s", kind, edition[:12])
                 elif job is None and report is None:
                     due = time.monotonic() - indexed_at >= settings.ALTAVOZ_EDITIONS_INDEX_INTERVAL
-                    job = pool.submit(_background_job, home, due)
+                    job = pool.submit(background_work.job, home, due)
             except store.StoreBusy:
                 report = None  # a build holds the store; it covers what is queued
             except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
@@ -423,18 +427,5 @@ def watch(home: Path | None = None, *, interval: float | None = None,
             finally:
                 close_old_connections()  # a database restart must not stop publishing
             time.sleep(pause)
-
-
-def _background_job(home: Path, index_due: bool) -> tuple[str, Any] | None:
-    """The sitemap's changes, else (when due) a new search index: the slow work,
-    off the loop that publishes pages."""
-    try:
-        job = build_sitemap(home)
-        if job is not None:
-            return "sitemap", job
-        built = build_index(home) if index_due else None
-        return ("index", built) if built is not None else None
-    finally:
-        close_old_connections()  # this thread's own connection
 
 

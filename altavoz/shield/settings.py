@@ -174,7 +174,7 @@ class EdgeSettings:
     search_timeout: float = 1.0
     search_cache: int = 512
     # Editions, logs, TLS.
-    edition_poll: float = 0.2
+    edition_poll: float = 0.1
     replay_entries: int = 2048
     access_log: str = "file"
     tls_cert: str | None = None
@@ -283,7 +283,7 @@ def from_env(home: Path | None = None, listen: str | None = None,
         search_queue=env_int("ALTAVOZ_EDGE_SEARCH_QUEUE", 32),
         search_timeout=_float("ALTAVOZ_EDGE_SEARCH_TIMEOUT", 1.0, 0.01),
         search_cache=env_int("ALTAVOZ_EDGE_SEARCH_CACHE", 512, minimum=1),
-        edition_poll=_float("ALTAVOZ_EDGE_EDITION_POLL", 0.2, 0.05),
+        edition_poll=_float("ALTAVOZ_EDGE_EDITION_POLL", 0.1, 0.05),
         replay_entries=env_int("ALTAVOZ_EDGE_REPLAY_ENTRIES", 2048),
         access_log=access_log,
         tls_cert=cert,
