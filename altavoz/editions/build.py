@@ -135,6 +135,7 @@ def build(home: Path | None = None, *, console: Console | None = None,
             written = store.write_edition(home, data, signing.sign(data, key))
             shown.save(home, written, manifest)
             store.set_current(home, written)
+            shown.switched(home)
             shown.clear_queue()
         except BaseException as exc:
             _undo(home, blobs, written)
@@ -252,6 +253,7 @@ class _Shown:
                 (pk, listings.keys_of(fact), self.own[pk]) for pk, fact in self.facts.items()
                 if pk in self.own))
             shown.set_meta("edition", edition)
+            shown.set_meta("switching", "1")  # until `current` names it (publish._go_live)
             shown.set_meta("base", edition)
             shown.set_meta("due_checked", self.started.isoformat())
             shown.set_meta("search_index", json.dumps(manifest.search_index.to_json()))
@@ -261,6 +263,10 @@ class _Shown:
             shown.set_meta("indexed", "0")
             shown.set_meta(plan.SITEMAP_PARTS, json.dumps(
                 [path for path in manifest.paths if path.startswith("/sitemap-")]))
+
+    def switched(self, home: Path) -> None:
+        with deps.opened(home) as shown, shown.db:
+            shown.set_meta("switching", "0")
 
     def clear_queue(self) -> None:
         from altavoz.editions.models import PendingChange

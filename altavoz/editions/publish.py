@@ -36,7 +36,15 @@ from altavoz.editions import background as background_work
 from altavoz.editions import build as full_build
 from altavoz.editions import deps, plan, signing, store
 from altavoz.editions.deps import Deps
-from altavoz.editions.manifest import Manifest, PathEntry, Site, Variant, canonical, resolve
+from altavoz.editions.manifest import (
+    Manifest,
+    PathEntry,
+    Site,
+    Variant,
+    canonical,
+    resolve,
+    scan_previous,
+)
 from altavoz.editions.models import PendingChange
 from altavoz.editions.render import BaseUrl, Rendered, Renderer
 from altavoz.newsroom.models import Article
@@ -49,6 +57,8 @@ SITEMAP_INFLIGHT = "sitemap_inflight"  # taken by a background sitemap job
 # search index covers; they differ while the index is behind.
 GENERATION = "generation"
 INDEXED = "indexed"
+# deps meta: "1" from the commit naming a new edition until `current` names it.
+SWITCHING = "switching"
 INDEX_BUILDS = "index-builds"  # under the store: same file system, so adopting is a rename
 
 
@@ -177,12 +187,13 @@ class _Publisher:
                 for name, value in work.meta.items():
                     shown.set_meta(name, value)
                 shown.set_meta("edition", edition)
+                shown.set_meta(SWITCHING, "1")
                 shown.set_meta("due_checked", queue.now.isoformat())
                 if folded:
                     shown.set_meta("base", edition)
                 if queue.articles:  # the search index no longer matches
                     shown.set_meta(GENERATION, str(int(shown.meta(GENERATION) or 0) + 1))
-            store.set_current(self.home, edition)
+            _go_live(self.home, shown, edition)
         if queue.last_id is not None:
             PendingChange.objects.filter(id__lte=queue.last_id).delete()
         return PublishReport(edition=edition, previous=current, changes=queue.count,
@@ -200,11 +211,17 @@ class _Publisher:
         if recorded is None or current is None:
             raise NeedsFullBuild("no edition to patch yet")
         if recorded != current:
-            try:  # a publish that crashed between deps and `current`: finish it
-                store.set_current(self.home, recorded)
-            except store.StoreError as exc:
-                raise NeedsFullBuild(f"deps describe edition {recorded[:12]}, "
-                                     f"which cannot go live: {exc}") from exc
+            # A publish that crashed between deps and `current` wrote an edition on
+            # top of the live one: finish it. Anything else (an operator who put an
+            # older edition back) is not ours to undo: build whole from the database.
+            try:
+                written_on = scan_previous(store.read_manifest_bytes(self.home, recorded))
+            except (store.StoreError, OSError):
+                written_on = None
+            if shown.meta(SWITCHING) != "1" or written_on != current:
+                raise NeedsFullBuild(f"the live edition {current[:12]} is not the one the "
+                                     f"publisher last wrote ({recorded[:12]})")
+            _go_live(self.home, shown, recorded)
         return recorded
 
     def render(self, targets: list[str]) -> dict[str, PathEntry]:
@@ -267,11 +284,12 @@ class _Publisher:
             edition, folded = self._write(shown, current, {}, set(), index)
             with shown.db:
                 shown.set_meta("edition", edition)
+                shown.set_meta(SWITCHING, "1")
                 shown.set_meta("search_index", json.dumps(index.to_json()))
                 shown.set_meta(INDEXED, generation)
                 if folded:
                     shown.set_meta("base", edition)
-            store.set_current(self.home, edition)
+            _go_live(self.home, shown, edition)
         return edition
 
 
@@ -281,6 +299,15 @@ def _fold(home: Path, patch: Manifest) -> bytes:
     _data, base = store.read_manifest(home, patch.base)
     full: dict[str, Any] = resolve(base, patch.to_json())
     return canonical(full)
+
+
+def _go_live(home: Path, shown: Deps, edition: str) -> None:
+    """Move `current`, then note that the switch is done: an edition deps names
+    but `current` does not is then either a crashed switch (to finish) or an
+    operator's step back (to respect), never a guess."""
+    store.set_current(home, edition)
+    with shown.db:
+        shown.set_meta(SWITCHING, "0")
 
 
 def build_index(home: Path) -> tuple[Path, str] | None:
@@ -345,9 +372,10 @@ def switch_sitemap(home: Path, job: _SitemapJob) -> str | None:
                 shown.set_meta(name, value)
             shown.set_meta(SITEMAP_INFLIGHT, "[]")
             shown.set_meta("edition", edition)
+            shown.set_meta(SWITCHING, "1")
             if folded:
                 shown.set_meta("base", edition)
-        store.set_current(home, edition)
+        _go_live(home, shown, edition)
     return edition
 
 

@@ -313,3 +313,18 @@ def test_a_whole_build_voids_a_background_sitemap_job(newsroom):
     assert job is not None
     build(newsroom.home, collect_static=False)
     assert switch_sitemap(newsroom.home, job) is None
+
+
+def test_an_operator_stepping_back_an_edition_is_not_undone(newsroom):
+    before = store.current_id(newsroom.home)
+    make_article(newsroom.author, newsroom.section, title="Publicada por error",
+                 status=Article.Status.PUBLISHED)
+    newsroom.publish_and_compare()
+    store.set_current(newsroom.home, before)  # the operator puts the old edition back
+    make_article(newsroom.author, newsroom.section, title="Otra noticia",
+                 status=Article.Status.PUBLISHED)
+    report = publish(newsroom.home)
+    # Not rolled forward onto the edition the operator took down: a whole build
+    # of what the database holds now.
+    assert report is not None and report.full
+    assert store.current_id(newsroom.home) == report.edition
