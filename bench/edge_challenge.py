@@ -22,7 +22,6 @@ import secrets
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,11 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from altavoz.shield import clearance  # noqa: E402
 from altavoz.shield.context import EdgeContext  # noqa: E402
-from altavoz.shield.loader import Loader  # noqa: E402
 from altavoz.shield.protocol import EdgeProtocol  # noqa: E402
-from altavoz.shield.settings import from_env  # noqa: E402
-from bench.edge_request_path import BROWSER, _Transport  # noqa: E402
-from tests.shield.synthetic import make_home, write_edition  # noqa: E402
+from bench.edge_request_path import BROWSER, _Transport, synthetic_edge  # noqa: E402
 
 NET = "203.0.113.0/24"
 UA = b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -55,13 +51,8 @@ def _best(calls: dict[str, object], rounds: int, repeats: int = 9) -> dict[str, 
 
 
 def edge_side(rounds: int) -> None:
-    home, signing = make_home(Path(tempfile.mkdtemp(prefix="altavoz-bench-")))
-    write_edition(home, signing)
-    loader = Loader(home)
-    loader.switch(loader.check())  # type: ignore[arg-type]
-    settings = from_env(home=home, listen="127.0.0.1:0", origin="none").with_(
-        max_requests_per_connection=10**12, access_log="off", replay_entries=0,
-        attack_level="under_attack", limit_read=None, limit_read_prefix=None)
+    loader, _edition, settings = synthetic_edge(
+        replay_entries=0, attack_level="under_attack", limit_read=None, limit_read_prefix=None)
     ctx = EdgeContext(settings, loader)
     key, now = ctx.gate.key, time.time()
     token = clearance.challenge(key, NET, 16, now)

@@ -28,7 +28,6 @@ import argparse
 import gc
 import ipaddress
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -38,14 +37,12 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from edge_request_path import BROWSER, _Transport  # noqa: E402
+from edge_request_path import BROWSER, _Transport, synthetic_edge  # noqa: E402
 
 from altavoz.shield.context import EdgeContext  # noqa: E402
 from altavoz.shield.limits import COSTLY, READ, Limiter, client_keys  # noqa: E402
-from altavoz.shield.loader import Loader  # noqa: E402
 from altavoz.shield.protocol import EdgeProtocol  # noqa: E402
-from altavoz.shield.settings import Budget, from_env  # noqa: E402
-from tests.shield.synthetic import make_home, write_edition  # noqa: E402
+from altavoz.shield.settings import Budget  # noqa: E402
 
 GENEROUS = Budget(4096, 10**9)  # never refuses: measures the allowed path
 
@@ -132,13 +129,7 @@ class _Peer(_Transport):
 
 
 def request_path(count: int) -> None:
-    home, key = make_home(Path(tempfile.mkdtemp(prefix="altavoz-bench-")))
-    write_edition(home, key)
-    loader = Loader(home)
-    loader.switch(loader.check())  # type: ignore[arg-type]
-    settings = from_env(home=home, listen="127.0.0.1:0", origin="none").with_(
-        max_requests_per_connection=10**12, access_log="off", limit_read=GENEROUS,
-        limit_read_prefix=GENEROUS)
+    loader, _edition, settings = synthetic_edge(limit_read=GENEROUS, limit_read_prefix=GENEROUS)
     cases = {"wrk (Host only)": b"GET /es/article/asamblea/ HTTP/1.1\r\nHost: x\r\n\r\n",
              "browser, 11 headers": b"GET /es/article/asamblea/ HTTP/1.1\r\n" + BROWSER}
     best: dict[tuple[str, str, bool], float] = {}

@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from altavoz.shield.context import EdgeContext  # noqa: E402
+from altavoz.shield.edition import Edition  # noqa: E402
 from altavoz.shield.loader import Loader  # noqa: E402
 from altavoz.shield.protocol import EdgeProtocol  # noqa: E402
-from altavoz.shield.settings import MAX_RATE, Budget, from_env  # noqa: E402
+from altavoz.shield.settings import MAX_RATE, Budget, EdgeSettings, from_env  # noqa: E402
 from tests.shield.synthetic import make_home, write_edition  # noqa: E402
 
 BROWSER = (
@@ -95,20 +96,26 @@ def _per_request(feed, data: bytes, count: int) -> float:
     return best * 1e6
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=200000)
-    args = parser.parse_args()
+def synthetic_edge(**overrides: object) -> tuple[Loader, Edition, EdgeSettings]:
+    """A synthetic edition loaded as the edge loads one, and in-process settings
+    for it (no log, no per-connection request cap) with `overrides`."""
     home, key = make_home(Path(tempfile.mkdtemp(prefix="altavoz-bench-")))
     write_edition(home, key)
     loader = Loader(home)
     edition = loader.check()
     assert edition is not None
     loader.switch(edition)
-    never = Budget(MAX_RATE, 10**9)  # rate limits checked on every request, never refusing
     settings = from_env(home=home, listen="127.0.0.1:0", origin="none").with_(
-        max_requests_per_connection=10**12, access_log="off", limit_read=never,
-        limit_read_prefix=never)
+        max_requests_per_connection=10**12, access_log="off", **overrides)
+    return loader, edition, settings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200000)
+    args = parser.parse_args()
+    never = Budget(MAX_RATE, 10**9)  # rate limits checked on every request, never refusing
+    loader, edition, settings = synthetic_edge(limit_read=never, limit_read_prefix=never)
     protocol = EdgeProtocol(EdgeContext(settings.with_(replay_entries=0), loader))
     protocol.connection_made(_Transport())  # type: ignore[arg-type]
     replaying = EdgeProtocol(EdgeContext(settings, loader))
