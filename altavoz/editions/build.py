@@ -129,7 +129,7 @@ def build(home: Path | None = None, *, console: Console | None = None,
             builder = _Builder(home, base, blobs, _known_variants(home, previous), console,
                                workers or os.cpu_count() or 1)
             with known_ids(shown.by_address()):
-                manifest = builder.run(previous, signing.public_key_hex(key))
+                manifest = builder.run(previous, signing.public_key_hex(key), shown.own)
             blobs.sync()
             data = manifest.encode()
             written = store.write_edition(home, data, signing.sign(data, key))
@@ -295,8 +295,9 @@ class _Builder:
         )
         self.task = self.progress.add_task("rendering", total=None)
 
-    def run(self, previous: str | None, public_key: str) -> Manifest:
-        pages = paths.page_paths()
+    def run(self, previous: str | None, public_key: str,
+            own: dict[int, list[str]] | None = None) -> Manifest:
+        pages = paths.page_paths(own)
         media = paths.media_paths()
         static = paths.static_files()
         self.progress.update(self.task, total=len(pages) + len(media) + len(static) + 1)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +118,9 @@ def _tags() -> list[Tag]:
     return list(Tag.objects.filter(pk__in=used).order_by("pk").only("slug"))
 
 
-def page_paths() -> list[str]:
-    """Pages, feeds, API reads, sitemap and robots.txt: rendered, short-lived."""
+def page_paths(own: dict[int, list[str]] | None = None) -> list[str]:
+    """Pages, feeds, API reads, sitemap and robots.txt: rendered, short-lived.
+    `own`: own_paths(None), when the caller has it already (the whole build)."""
     counts = _Counts.load()
     sections = list(Section.objects.order_by("position", "slug").only("slug"))
     tags = _tags()
@@ -129,7 +129,6 @@ def page_paths() -> list[str]:
     hidden = public.hidden_items().count()
     decisions = public.moderation_items().count()
     comment_decisions = public_comment_log().count()  # debate.views.moderation_log
-    articles = _public_articles()
 
     paths: list[str] = [ROBOTS, SITEMAP, *API_PATHS]
     for lang in languages():
@@ -163,21 +162,9 @@ def page_paths() -> list[str]:
                                   counts.organization.get(org.pk, 0))
                 paths += [reverse("syndication:organization", args=[org.slug]),
                           reverse("syndication:organization_rss", args=[org.slug])]
-        page = _fast_reverse("newsroom:article", lang)
-        comments = _fast_reverse("syndication:article_comments", lang)
-        api = _fast_reverse("api-v1:article", lang, lang=lang)
-        for slug in articles.get(lang, []):
-            paths += [page(slug), comments(slug), api(slug)]
+    for found in (own if own is not None else own_paths(None)).values():
+        paths += found[:3]  # page, comment feed, API read (the rest are media files)
     return paths
-
-
-def _public_articles() -> dict[str, list[str]]:
-    """Slugs of every public article (published and due, or hidden), by language."""
-    found: dict[str, list[str]] = defaultdict(list)
-    rows = Article.objects.public().filter(language__in=languages()).order_by("pk")
-    for lang, slug in rows.values_list("language", "slug").iterator(chunk_size=5000):
-        found[lang].append(slug)
-    return found
 
 
 def media_paths() -> list[str]:
@@ -245,7 +232,7 @@ def own_paths(article_ids: Iterable[int] | None) -> dict[int, list[str]]:
     every public article, for the full build."""
     ids = None if article_ids is None else list(article_ids)
     found: dict[int, list[str]] = {}
-    rows = Article.objects.public().filter(language__in=languages())
+    rows = Article.objects.public().filter(language__in=languages()).order_by("pk")
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     reversers = {lang: (_fast_reverse("newsroom:article", lang),

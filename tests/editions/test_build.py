@@ -178,7 +178,7 @@ def test_a_path_that_is_not_a_public_page_stops_the_build(built: Built, db, monk
     live = store.current_id(built.home)
     before = blobs_on_disk(built.home)
     listed = paths.page_paths
-    monkeypatch.setattr(paths, "page_paths", lambda: [*listed(), extra])
+    monkeypatch.setattr(paths, "page_paths", lambda own=None: [*listed(own), extra])
     with pytest.raises(RenderError, match=message):
         build(built.home, collect_static=False)
     assert store.current_id(built.home) == live
