@@ -151,6 +151,7 @@ class _Publisher:
         self.defer = defer
         self.base_url = BaseUrl.parse(settings.ALTAVOZ_BASE_URL)
         self.short = f"public, max-age={settings.ALTAVOZ_EDITION_HTML_MAX_AGE}"
+        self.key = signing.load_signing_key(home)  # read once: the site's settings and signing
 
     def run(self) -> PublishReport | None:
         with deps.opened(self.home) as shown:
@@ -200,9 +201,8 @@ class _Publisher:
                              rendered=sorted(entries), removed=sorted(work.remove),
                              folded=folded, steps=steps)
 
-    def _site(self, key: Any = None) -> Site:
-        key = key or signing.load_signing_key(self.home)
-        return full_build.site_of(self.base_url, signing.public_key_hex(key))
+    def _site(self) -> Site:
+        return full_build.site_of(self.base_url, signing.public_key_hex(self.key))
 
     def _live(self, shown: Deps) -> str:
         """The live edition, which deps must describe."""
@@ -260,8 +260,7 @@ class _Publisher:
             changed.pop(path, None)
         gone = (gone | removed) - set(entries)
         changed.update(entries)
-        key = signing.load_signing_key(self.home)
-        site = self._site(key)
+        site = self._site()
         if index is None:
             index = Variant.from_json(json.loads(shown.meta("search_index") or "{}"))
         patch = Manifest(
@@ -270,7 +269,7 @@ class _Publisher:
         )
         folded = len(changed) + len(gone) > settings.ALTAVOZ_EDITIONS_PATCH_LIMIT
         encoded = _fold(self.home, patch) if folded else patch.encode()
-        return store.write_edition(self.home, encoded, signing.sign(encoded, key)), folded
+        return store.write_edition(self.home, encoded, signing.sign(encoded, self.key)), folded
 
     def switch_index(self, built: Path, generation: str) -> str:
         """Make the freshly built search index file live, as a patch changing
